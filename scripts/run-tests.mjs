@@ -47,9 +47,9 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.FLOWLENS_TEST_CONCURRENCY ?? "2";
-const res = spawnSync(
-  nodeBin,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...selected],
-  { cwd: root, stdio: "inherit", env: process.env },
-);
+const res = spawnSync(nodeBin, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...selected], {
+  cwd: root,
+  stdio: "inherit",
+  env: process.env,
+});
 process.exit(res.status ?? 1);

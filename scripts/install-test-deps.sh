@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages flowlens's test suites need. Idempotent and non-interactive: packages already present are
+# not fetched again, and `apt-get update` runs only when something is missing.
+# Later issues add softflowd, nfdump, snmpd, snmp, pure-ftpd, nats-server, scamper, traceroute, nftables, tcpdump, chromium.
+set -euo pipefail
+
+# package -> a file it installs (to tell whether it is present without asking dpkg for every one)
+declare -A PACKAGES=(
+  [tshark]=/usr/bin/tshark
+  [wireshark-common]=/usr/bin/editcap
+)
+
+missing=()
+for pkg in "${!PACKAGES[@]}"; do
+  [ -e "${PACKAGES[$pkg]}" ] || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-test-deps: all Debian packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# wireshark-common asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+echo "install-test-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-test-deps: done"
