@@ -5,6 +5,7 @@
  */
 import { cpus } from "node:os";
 import { do_not_optimize, measure } from "mitata";
+import { runDecodePeers } from "./decode-peers.ts";
 import type { Benchmark } from "./types.ts";
 
 const MODULES = ["./netflow.ts", "./capture.ts"];
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       `  ${b.name.padEnd(44)} ${formatRate(perSecond, b.unit).padStart(18)}   (${(stats.avg / 1e3).toFixed(1)} us/iter)`,
     );
   }
+  if (filter === "" || "peers".includes(filter)) runDecodePeers();
 }
 
 await main();

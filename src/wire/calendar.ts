@@ -105,3 +105,31 @@ export function parseYmdHms(ymd: string, hms: string, options?: UtcOffsetOption)
   };
   return unixSecondsOf(t, options);
 }
+
+const MS_PER_DAY = 86_400_000;
+let cachedDay = Number.NaN;
+let cachedDayPrefix = "";
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+/**
+ * Epoch milliseconds as ISO-8601 UTC with milliseconds (`2016-07-21T13:52:33.936Z`), the same text as
+ * `Date.prototype.toISOString` for years 0-9999. The date part is cached per day, so formatting many times of one day
+ * (the usual case in flow output) costs a few string concatenations.
+ */
+export function formatIsoMillis(ms: number): string {
+  const day = Math.floor(ms / MS_PER_DAY);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayPrefix = new Date(day * MS_PER_DAY).toISOString().slice(0, 11);
+  }
+  const t = ms - day * MS_PER_DAY;
+  const secs = Math.floor(t / 1000);
+  const milli = t - secs * 1000;
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const frac = milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : `${milli}`;
+  return `${cachedDayPrefix}${two(h)}:${two(m)}:${two(secs % 60)}.${frac}Z`;
+}

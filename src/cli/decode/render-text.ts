@@ -3,6 +3,7 @@
  * UTC (nfdump prints local time); protocols by IANA keyword; ICMP destination ports as `type.code`; TCP flags as
  * `.A..S.`; fields a v8 scheme does not carry print as `*` (addresses) or `-`.
  */
+import { formatIsoMillis } from "../../wire/calendar.ts";
 import { protocolName } from "../../wire/iana-protocols.ts";
 import type { NetflowDatagram } from "../../wire/netflow.ts";
 import { netflowExportTimeMs } from "../../wire/netflow-time.ts";
@@ -16,7 +17,8 @@ export const TEXT_COLUMNS =
   "Date first seen (UTC)      Duration Proto                Src IP Addr:Port          Dst IP Addr:Port   Flags Tos  Packets    Bytes Flows";
 
 function utcTime(ms: number): string {
-  return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
+  const iso = formatIsoMillis(ms);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
 function headerLine(event: DecodedEvent): string {
