@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages flowlens's test suites need. Idempotent and non-interactive: packages already present are
 # not fetched again, and `apt-get update` runs only when something is missing.
-# Later issues add softflowd, nfdump, snmpd, snmp, pure-ftpd, nats-server, scamper, traceroute, nftables, tcpdump, chromium.
+# Later issues add snmpd, snmp, nats-server, scamper, traceroute, nftables, tcpdump, chromium.
+# vsftpd plays both FTP servers (primary and secondary) of the collector tests; pure-ftpd conflicts with it in Debian.
 set -euo pipefail
 
 # package -> a file it installs (to tell whether it is present without asking dpkg for every one)
 declare -A PACKAGES=(
   [tshark]=/usr/bin/tshark
   [wireshark-common]=/usr/bin/editcap
+  [softflowd]=/usr/sbin/softflowd
+  [nfdump]=/usr/bin/nfcapd
+  [vsftpd]=/usr/sbin/vsftpd
 )
 
 missing=()
