@@ -1,0 +1,395 @@
+/**
+ * The active record file of one (collector interface, input, export channel) (flow-collector.txt: "The flow records are
+ * compressed into files at the flow collector interfaces"; Table 2 for the record line).
+ *
+ * Records are encoded as lines (`CollectorRecordEncoder`) into the current block, a buffer of `block-size` bytes
+ * reserved from the interface's memory budget. A full block (or the block open at rotation, flush or close) is
+ * compressed as one gzip member by node:zlib's async `gzip` (libuv's thread pool, so the event loop keeps receiving)
+ * and appended to the file; compression of several blocks runs in parallel, but a per-file promise chain writes the
+ * members in block order, and files are closed (`onClosed`) in the order they were created. The block's memory goes
+ * back to the budget once its member is written (or dropped). Every complete member on disk can be read by `zcat`, so
+ * a SIGKILL loses at most the blocks not yet written.
+ *
+ * The file is written as `<final name>.tmp` and renamed to its final name when it rotates: at `maximum-records` records
+ * or `maximum-age` after its creation, whichever comes first (checked on every append and by {@link tick}). Each file
+ * draws a random 64-bit linkDir ("a randomly generated number used to identify the record").
+ *
+ * A disk error (ENOSPC, EACCES, EIO...) never throws: it is counted (`diskErrors`) and logged (rate-limited); the
+ * file is cut back to its complete members and closed (or deleted when it has none), the records of blocks that could
+ * not be written are reported through `onDroppedRecords`, and after `retryDelayMs` the next record opens a new file.
+ */
+import { promisify } from "node:util";
+import { gzip, type ZlibOptions } from "node:zlib";
+import { CollectorFileNameFormat } from "../../wire/collector-file-name.ts";
+import { type CollectorFlowFields, CollectorRecordEncoder } from "../../wire/collector-record.ts";
+import type { FileSpecificationConfig } from "../config.ts";
+import type { Clock, ClosedRecordFile, MemoryBudget, RecordSink } from "../contracts.ts";
+import type { FileStatus } from "../status.ts";
+import { ActiveRecordFile, randomLinkDir } from "./active-record-file.ts";
+import { RecordFileError, RecordFileIoError, systemErrorCode, withIoError as io } from "./errors.ts";
+import { type ClaimedName, FileNamer } from "./file-namer.ts";
+import { nodeRecordFileOps, type RecordFileHandle, type RecordFileOps } from "./file-ops.ts";
+import type { RecordFileCounters } from "./record-file-counters.ts";
+
+const gzipAsync = promisify<Uint8Array, ZlibOptions, Buffer>(gzip);
+
+/** Attempts to find a free name (one second later each time) before giving up on a file. */
+const NAME_ATTEMPTS = 60;
+
+/** Default wait after a disk error before a new file is opened, ms. */
+export const DISK_RETRY_DELAY_MS = 1000;
+
+/** Logs an error occurrence (a `RateLimitedLog` fits). */
+export interface RecordFileLog {
+  error(code: string, message: string, fields?: Record<string, unknown>): void;
+}
+
+/** What a {@link RecordFileWriter} writes and where. */
+export interface RecordFileWriterOptions {
+  interfaceName: string;
+  input: string;
+  channel: 0 | 1;
+  /** The interface's spool directory (created if missing). */
+  directory: string;
+  /** `analyzer-address` as an unsigned 32-bit IPv4 address, and `analyzer-ID` (Table 2, fields 2 and 3). */
+  analyzerAddress: number;
+  analyzerId: string;
+  /** ifAlias of the input (Table 2, field 4; `%N` of the name). */
+  ifAlias: string;
+  /** `maximum-records`, `maximum-age` (ms), `block-size` (bytes), `name-format`. */
+  fileSpecification: FileSpecificationConfig;
+  budget: MemoryBudget;
+  /** The interface-level counters, shared by the interface's writers. */
+  counters: RecordFileCounters;
+  /** Compiled `name-format` (default: compiled from `fileSpecification`). */
+  nameFormat?: CollectorFileNameFormat;
+  /** Shared by the writers of one interface so names never collide (default: a namer of this writer's own). */
+  namer?: FileNamer;
+  /** Default `Date.now`. */
+  clock?: Clock;
+  /** Default {@link nodeRecordFileOps}. */
+  ops?: RecordFileOps;
+  log?: RecordFileLog;
+  /** Called with each file once it is closed and renamed (not for a file that ended empty). */
+  onClosed?: (file: ClosedRecordFile) => void;
+  /** Called with the number of records lost when a block could not be written. */
+  onDroppedRecords?: (records: number) => void;
+  /** Draws a linkDir per file (default: 64 random bits from node:crypto). */
+  linkDir?: () => bigint;
+  /** gzip level 0-9 (default 6). */
+  compressionLevel?: number;
+  /** Wait after a disk error before the next file is opened; records offered meanwhile are refused. Default 1000 ms. */
+  retryDelayMs?: number;
+}
+
+/** The record file of one (input, channel); implements the receiver's {@link RecordSink}. */
+export class RecordFileWriter implements RecordSink {
+  readonly interfaceName: string;
+  readonly input: string;
+  readonly channel: 0 | 1;
+  readonly #o: RecordFileWriterOptions;
+  readonly #format: CollectorFileNameFormat;
+  readonly #namer: FileNamer;
+  readonly #clock: Clock;
+  readonly #ops: RecordFileOps;
+  readonly #encoder: CollectorRecordEncoder;
+  readonly #blockSize: number;
+  readonly #gzipOptions: ZlibOptions;
+  #current: ActiveRecordFile | null = null;
+  readonly #closing = new Set<ActiveRecordFile>();
+  #block: Buffer | null = null;
+  #pos = 0;
+  #blockRecords = 0;
+  #retryAtMs = Number.NEGATIVE_INFINITY;
+  #lastClose: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  /**
+   * @throws InvalidFieldError (from the wire codecs) for an analyzer ID, ifAlias or name format that cannot be written.
+   * @throws RecordFileError `ERR_RECORD_FILE_BLOCK_SIZE` when `block-size` cannot hold one longest record line.
+   */
+  constructor(options: RecordFileWriterOptions) {
+    this.#o = options;
+    this.interfaceName = options.interfaceName;
+    this.input = options.input;
+    this.channel = options.channel;
+    this.#format = options.nameFormat ?? new CollectorFileNameFormat(options.fileSpecification["name-format"]);
+    this.#namer = options.namer ?? new FileNamer();
+    this.#clock = options.clock ?? Date.now;
+    this.#ops = options.ops ?? nodeRecordFileOps;
+    this.#blockSize = options.fileSpecification["block-size"];
+    this.#gzipOptions = { level: options.compressionLevel ?? 6 };
+    this.#encoder = new CollectorRecordEncoder(this.#prefix(0n), 0);
+    if (this.#blockSize < this.#encoder.maxLineLength) {
+      throw new RecordFileError("ERR_RECORD_FILE_BLOCK_SIZE", `block-size ${this.#blockSize} is below one record line`);
+    }
+    this.#name({ time: 0, sequence: 0 }); // fails now, not on the first record, if the name cannot be built
+  }
+
+  /**
+   * Appends one record to the current block (allocating a block, and opening a file, when needed). Returns false,
+   * keeping nothing, when no block can be reserved from the memory budget ("Blocks unavailable"), during the wait
+   * after a disk error, or after {@link close}; the caller counts the drop.
+   * @throws InvalidFieldError `ERR_COLLECTOR_RECORD_FIELD` for a field value outside its range (nothing is kept).
+   */
+  append(flow: CollectorFlowFields): boolean {
+    if (this.#closed) return false;
+    const now = this.#clock();
+    const aged = this.#current;
+    if (aged !== null && now - aged.createdAtMs >= this.#o.fileSpecification["maximum-age"]) this.#rotate();
+    if (this.#block !== null && this.#block.length - this.#pos < this.#encoder.maxLineLength) this.#seal();
+    if (this.#block === null && !this.#allocate(now)) return false;
+    const f = this.#current!;
+    const start = this.#pos;
+    this.#pos = this.#encoder.encodeInto(flow, this.#block!, start);
+    const length = this.#pos - start;
+    this.#blockRecords++;
+    f.appended++;
+    f.records.add(1);
+    f.uncompressedBytes.add(length);
+    this.#o.counters.uncompressedBytes.add(length);
+    if (f.appended >= this.#o.fileSpecification["maximum-records"]) this.#rotate();
+    return true;
+  }
+
+  /** Rotates the file when `maximum-age` has elapsed, and closes the rate interval of the files' counters. */
+  tick(nowMs: number): void {
+    const f = this.#current;
+    if (f !== null && nowMs - f.createdAtMs >= this.#o.fileSpecification["maximum-age"]) this.#rotate();
+    for (const c of this.#files()) c.tick(nowMs);
+  }
+
+  /** Writes the current block out as a member (the file stays open) and waits for every queued write. */
+  async flush(): Promise<void> {
+    if (this.#block !== null) this.#seal();
+    await Promise.all(this.#files().map((f) => f.settled));
+  }
+
+  /** Closes the writer (SIGTERM): writes the current block, closes and renames the file, waits for all of it. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#rotate();
+    while (this.#closing.size > 0) await Promise.all([...this.#closing].map((f) => f.settled));
+  }
+
+  /** The active file and files still closing, all in state `Active`. */
+  files(): FileStatus[] {
+    return this.#files().map((f) => f.status());
+  }
+
+  #files(): ActiveRecordFile[] {
+    return this.#current === null ? [...this.#closing] : [this.#current, ...this.#closing];
+  }
+
+  #prefix(linkDir: bigint) {
+    return {
+      linkDir,
+      analyzerAddress: this.#o.analyzerAddress,
+      analyzerId: this.#o.analyzerId,
+      ifAlias: this.#o.ifAlias,
+    };
+  }
+
+  #name(claimed: ClaimedName): string {
+    const o = this.#o;
+    return this.#format.name({
+      analyzerId: o.analyzerId,
+      analyzerAddress: o.analyzerAddress,
+      channel: o.channel,
+      ifAlias: o.ifAlias,
+      time: claimed.time,
+      sequence: claimed.sequence,
+    });
+  }
+
+  #allocate(now: number): boolean {
+    if (this.#current === null && now < this.#retryAtMs) return false;
+    if (!this.#o.budget.tryReserve(this.#blockSize)) {
+      this.#o.counters.blocksUnavailable.add(1);
+      return false;
+    }
+    this.#o.counters.blocksAllocated.add(1);
+    this.#block = Buffer.allocUnsafe(this.#blockSize);
+    this.#pos = 0;
+    this.#blockRecords = 0;
+    if (this.#current === null) this.#current = this.#open(now);
+    this.#current.blockCount++;
+    return true;
+  }
+
+  #open(now: number): ActiveRecordFile {
+    const claimed = this.#namer.claim(this.channel, this.#o.ifAlias, Math.floor(now / 1000));
+    const f = new ActiveRecordFile({
+      interfaceName: this.interfaceName,
+      input: this.input,
+      channel: this.channel,
+      directory: this.#o.directory,
+      name: this.#name(claimed),
+      nameTime: claimed.time,
+      createdAtMs: now,
+      linkDir: (this.#o.linkDir ?? randomLinkDir)(),
+    });
+    this.#encoder.setPrefix(this.#prefix(f.linkDir));
+    this.#o.counters.filesCreated.add(1);
+    f.enqueue(() => this.#create(f));
+    return f;
+  }
+
+  /** Creates `<name>.tmp` exclusively, moving the name one second on while it or the final name is taken. */
+  async #create(f: ActiveRecordFile): Promise<void> {
+    try {
+      await io("mkdir", f.directory, () => this.#ops.mkdir(f.directory));
+      for (let attempt = 1; ; attempt++) {
+        const taken = await io("open", f.finalPath, () => this.#ops.exists(f.finalPath));
+        if (!taken) {
+          try {
+            f.handle = await this.#ops.create(f.temporaryPath);
+            return;
+          } catch (e) {
+            if (systemErrorCode(e) !== "EEXIST" || attempt >= NAME_ATTEMPTS) throw e;
+          }
+        } else if (attempt >= NAME_ATTEMPTS) {
+          throw Object.assign(new Error("file name taken"), { code: "EEXIST" });
+        }
+        const next = this.#namer.claim(this.channel, this.#o.ifAlias, f.nameTime + 1);
+        f.name = this.#name(next);
+        f.nameTime = next.time;
+      }
+    } catch (e) {
+      this.#diskError(f, e instanceof RecordFileIoError ? e : new RecordFileIoError("open", f.temporaryPath, e));
+    }
+  }
+
+  /** Hands the current block to gzip and queues its member for the file. */
+  #seal(): void {
+    const f = this.#current!;
+    const block = this.#block!;
+    const used = this.#pos;
+    const records = this.#blockRecords;
+    this.#block = null;
+    this.#pos = 0;
+    this.#blockRecords = 0;
+    if (records === 0 || f.failed) {
+      this.#dropped(records);
+      this.#freeBlock();
+      return;
+    }
+    const member = gzipAsync(block.subarray(0, used), this.#gzipOptions);
+    member.catch(() => {}); // observed in #writeMember; this only keeps an early rejection from being "unhandled"
+    f.enqueue(() => this.#writeMember(f, member, records, used));
+  }
+
+  async #writeMember(f: ActiveRecordFile, member: Promise<Buffer>, records: number, used: number): Promise<void> {
+    try {
+      const bytes = await io("compress", f.temporaryPath, () => member);
+      const handle = f.handle;
+      if (f.failed || handle === null) {
+        this.#dropped(records);
+        return;
+      }
+      await io("write", f.temporaryPath, () => handle.write(bytes));
+      f.members++;
+      f.diskBytes += bytes.length;
+      f.keptRecords += records;
+      f.keptUncompressedBytes += used;
+      f.compressedBytes.add(bytes.length);
+      this.#o.counters.compressedBytes.add(bytes.length);
+    } catch (e) {
+      this.#diskError(f, e);
+      this.#dropped(records);
+    } finally {
+      this.#freeBlock();
+    }
+  }
+
+  #freeBlock(): void {
+    this.#o.budget.release(this.#blockSize);
+    this.#o.counters.blocksFreed.add(1);
+  }
+
+  #dropped(records: number): void {
+    if (records === 0) return;
+    this.#o.counters.droppedRecords += records;
+    this.#o.onDroppedRecords?.(records);
+  }
+
+  /** Ends the current file: its last block is sealed, and closing is queued after its members. */
+  #rotate(): void {
+    const f = this.#current;
+    if (f === null) return;
+    if (this.#block !== null) this.#seal();
+    this.#current = null;
+    this.#closing.add(f);
+    // Files close in creation order, so `onClosed` queues them oldest first.
+    const previous = this.#lastClose;
+    f.enqueue(async () => {
+      await previous;
+      await this.#finish(f);
+    });
+    this.#lastClose = f.settled;
+  }
+
+  /** Cuts a failed file back to its complete members, syncs and closes it, then renames (or deletes) it. */
+  async #finish(f: ActiveRecordFile): Promise<void> {
+    const handle = f.handle;
+    try {
+      if (handle === null) return; // never created
+      await this.#closeHandle(f, handle);
+      if (f.members === 0) {
+        await io("unlink", f.temporaryPath, () => this.#ops.unlink(f.temporaryPath));
+        return;
+      }
+      await io("rename", f.temporaryPath, () => this.#ops.rename(f.temporaryPath, f.finalPath));
+      this.#published(f);
+    } catch (e) {
+      this.#diskError(f, e); // the .tmp stays; spool recovery at the next start keeps its complete members
+    } finally {
+      f.handle = null;
+      this.#closing.delete(f);
+    }
+  }
+
+  async #closeHandle(f: ActiveRecordFile, handle: RecordFileHandle): Promise<void> {
+    let failure: unknown = null;
+    try {
+      if (f.failed) await io("truncate", f.temporaryPath, () => handle.truncate(f.diskBytes));
+      if (f.members > 0) await io("sync", f.temporaryPath, () => handle.sync());
+    } catch (e) {
+      failure = e;
+    }
+    try {
+      await io("close", f.temporaryPath, () => handle.close());
+    } catch (e) {
+      failure ??= e;
+    }
+    if (failure !== null) throw failure;
+  }
+
+  #published(f: ActiveRecordFile): void {
+    try {
+      this.#o.onClosed?.(f.closed(this.#clock()));
+    } catch (e) {
+      this.#o.log?.error("ERR_RECORD_FILE_CALLBACK", `onClosed failed for ${f.name}: ${String(e)}`);
+    }
+  }
+
+  /** Counts and logs a disk error; the first one of a file abandons it and delays the next file. */
+  #diskError(f: ActiveRecordFile, e: unknown): void {
+    const err = e instanceof RecordFileIoError ? e : new RecordFileIoError("write", f.temporaryPath, e);
+    this.#o.counters.diskErrors++;
+    this.#o.log?.error(err.code, err.message, {
+      errno: err.errno,
+      operation: err.operation,
+      path: err.path,
+      interface: this.interfaceName,
+      input: this.input,
+      channel: this.channel,
+    });
+    if (f.failed) return;
+    f.failed = true;
+    if (this.#current === f) {
+      this.#retryAtMs = this.#clock() + (this.#o.retryDelayMs ?? DISK_RETRY_DELAY_MS);
+      this.#rotate();
+    }
+  }
+}
