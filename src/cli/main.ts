@@ -3,6 +3,8 @@
  * never a stack trace (set FLOWLENS_DEBUG=1 to get one).
  */
 import { Command, CommanderError } from "commander";
+import { registerCollectorCommands } from "./collector/register.ts";
+import { registerCollectorDaemonCommands } from "./daemon/collector-command.ts";
 import { registerDecodeCommand } from "./decode/command.ts";
 import { packageVersion } from "../runtime/version-info.ts";
 
@@ -14,6 +16,9 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
   registerDecodeCommand(program);
+  registerCollectorDaemonCommands(program);
+  // Last: its verb abbreviations (sh, cl, req...) are computed from the commands registered before it.
+  registerCollectorCommands(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

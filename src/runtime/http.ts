@@ -5,7 +5,7 @@
  * on `app` before `listen`.
  */
 import type { AddressInfo } from "node:net";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from "fastify";
 import { z } from "zod";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
@@ -86,7 +86,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       ? Fastify({ logger: false })
       : Fastify({
           loggerInstance: options.logger.child({ component: "http" }),
-          disableRequestLogging: !(options.logRequests ?? false),
+          logController: new LogController({ disableRequestLogging: !(options.logRequests ?? false) }),
         })
   ) as FastifyInstance;
   const checks = new Map<string, ReadinessCheck>();
