@@ -12,6 +12,7 @@ declare -A PACKAGES=(
   [softflowd]=/usr/sbin/softflowd
   [nfdump]=/usr/bin/nfcapd
   [vsftpd]=/usr/sbin/vsftpd
+  [bgpdump]=/usr/bin/bgpdump
 )
 
 missing=()
