@@ -91,6 +91,8 @@ export const fileSpecificationSchema = z.strictObject({
   "maximum-records": z.number().int().min(1).max(100_000_000).default(1_000_000),
   /** Age after which a file is closed even if not full (Junos `transfer timeout`). */
   "maximum-age": durationSchema({ min: "1s", max: "1d" }).default(300_000),
+  /** gzip level of the blocks, 1 (fastest) to 9 (smallest); 6 is gzip's own default. */
+  "compression-level": z.number().int().min(1).max(9).default(6),
   /** Uncompressed bytes per compressed block (one gzip member). */
   "block-size": sizeSchema({ min: "4KiB", max: "16MiB" }).default(131_072),
 });

@@ -42,7 +42,7 @@ export interface RecordFileSetOptions {
   onDroppedRecords?: (records: number) => void;
   /** linkDir source, default 64 random bits per file. */
   linkDir?: () => bigint;
-  /** gzip level 0-9, default 6. */
+  /** gzip level 0-9; default the file specification's `compression-level`. */
   compressionLevel?: number;
   /** Wait after a disk error before a writer opens a new file, ms (default 1000). */
   retryDelayMs?: number;
@@ -171,7 +171,7 @@ export class RecordFileSet implements RecordFileSink {
       onClosed: o.onClosed,
       onDroppedRecords: o.onDroppedRecords,
       linkDir: o.linkDir,
-      compressionLevel: o.compressionLevel,
+      compressionLevel: o.compressionLevel ?? o.config["file-specification"]["compression-level"],
       retryDelayMs: o.retryDelayMs,
     });
   }

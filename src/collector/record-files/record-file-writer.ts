@@ -4,8 +4,8 @@
  *
  * Records are encoded as lines (`CollectorRecordEncoder`) into the current block, a buffer of `block-size` bytes
  * reserved from the interface's memory budget. A full block (or the block open at rotation, flush or close) is
- * compressed as one gzip member by node:zlib's async `gzip` (libuv's thread pool, so the event loop keeps receiving)
- * and appended to the file; compression of several blocks runs in parallel, but a per-file promise chain writes the
+ * compressed as one gzip member on a worker thread (gzip-pool.ts: the block is transferred, so the event loop keeps
+ * receiving) and appended to the file; compression of several blocks runs in parallel, but a per-file promise chain writes the
  * members in block order, and files are closed (`onClosed`) in the order they were created. The block's memory goes
  * back to the budget once its member is written (or dropped). Every complete member on disk can be read by `zcat`, so
  * a SIGKILL loses at most the blocks not yet written.
@@ -18,20 +18,17 @@
  * file is cut back to its complete members and closed (or deleted when it has none), the records of blocks that could
  * not be written are reported through `onDroppedRecords`, and after `retryDelayMs` the next record opens a new file.
  */
-import { promisify } from "node:util";
-import { gzip, type ZlibOptions } from "node:zlib";
 import { CollectorFileNameFormat } from "../../wire/collector-file-name.ts";
 import { type CollectorFlowFields, CollectorRecordEncoder } from "../../wire/collector-record.ts";
 import type { FileSpecificationConfig } from "../config.ts";
 import type { Clock, ClosedRecordFile, MemoryBudget, RecordSink } from "../contracts.ts";
 import type { FileStatus } from "../status.ts";
 import { ActiveRecordFile, randomLinkDir } from "./active-record-file.ts";
+import { sharedGzipPool } from "./gzip-pool.ts";
 import { RecordFileError, RecordFileIoError, systemErrorCode, withIoError as io } from "./errors.ts";
 import { type ClaimedName, FileNamer } from "./file-namer.ts";
 import { nodeRecordFileOps, type RecordFileHandle, type RecordFileOps } from "./file-ops.ts";
 import type { RecordFileCounters } from "./record-file-counters.ts";
-
-const gzipAsync = promisify<Uint8Array, ZlibOptions, Buffer>(gzip);
 
 /** Attempts to find a free name (one second later each time) before giving up on a file. */
 const NAME_ATTEMPTS = 60;
@@ -94,7 +91,7 @@ export class RecordFileWriter implements RecordSink {
   readonly #ops: RecordFileOps;
   readonly #encoder: CollectorRecordEncoder;
   readonly #blockSize: number;
-  readonly #gzipOptions: ZlibOptions;
+  readonly #gzipLevel: number;
   #current: ActiveRecordFile | null = null;
   readonly #closing = new Set<ActiveRecordFile>();
   #block: Buffer | null = null;
@@ -118,7 +115,7 @@ export class RecordFileWriter implements RecordSink {
     this.#clock = options.clock ?? Date.now;
     this.#ops = options.ops ?? nodeRecordFileOps;
     this.#blockSize = options.fileSpecification["block-size"];
-    this.#gzipOptions = { level: options.compressionLevel ?? 6 };
+    this.#gzipLevel = options.compressionLevel ?? 6;
     this.#encoder = new CollectorRecordEncoder(this.#prefix(0n), 0);
     if (this.#blockSize < this.#encoder.maxLineLength) {
       throw new RecordFileError("ERR_RECORD_FILE_BLOCK_SIZE", `block-size ${this.#blockSize} is below one record line`);
@@ -209,7 +206,7 @@ export class RecordFileWriter implements RecordSink {
       return false;
     }
     this.#o.counters.blocksAllocated.add(1);
-    this.#block = Buffer.allocUnsafe(this.#blockSize);
+    this.#block = Buffer.allocUnsafeSlow(this.#blockSize); // own ArrayBuffer: it is transferred to the gzip worker
     this.#pos = 0;
     this.#blockRecords = 0;
     if (this.#current === null) this.#current = this.#open(now);
@@ -274,12 +271,12 @@ export class RecordFileWriter implements RecordSink {
       this.#freeBlock();
       return;
     }
-    const member = gzipAsync(block.subarray(0, used), this.#gzipOptions);
+    const member = sharedGzipPool().gzip(block.buffer as ArrayBuffer, block.byteOffset, used, this.#gzipLevel);
     member.catch(() => {}); // observed in #writeMember; this only keeps an early rejection from being "unhandled"
     f.enqueue(() => this.#writeMember(f, member, records, used));
   }
 
-  async #writeMember(f: ActiveRecordFile, member: Promise<Buffer>, records: number, used: number): Promise<void> {
+  async #writeMember(f: ActiveRecordFile, member: Promise<Uint8Array>, records: number, used: number): Promise<void> {
     try {
       const bytes = await io("compress", f.temporaryPath, () => member);
       const handle = f.handle;
