@@ -28,8 +28,6 @@ export interface StartCollectorOptions {
   clock?: Clock;
   /** Time SIGTERM gives transfers in progress before abandoning them (they stay queued), ms (default 8000). */
   drainTimeoutMs?: number;
-  /** How often open blocks are flushed so a crash loses little, ms (default 5000). */
-  flushIntervalMs?: number;
 }
 
 /** A running collector. */
@@ -147,7 +145,7 @@ function running(config: CollectorConfig, p: Parts): RunningCollector {
   }, 1000);
   const flusher = setInterval(() => {
     for (const r of p.runtimes.values()) void r.flush();
-  }, p.options.flushIntervalMs ?? 5000);
+  }, Math.min(...Object.values(config.interfaces).map((i) => i["file-specification"]["flush-interval"])));
   ticker.unref();
   flusher.unref();
   p.logger.info({ component: "collector", admin: p.url, interfaces: [...p.runtimes.keys()] }, "collector started");

@@ -93,6 +93,8 @@ export const fileSpecificationSchema = z.strictObject({
   "maximum-age": durationSchema({ min: "1s", max: "1d" }).default(300_000),
   /** gzip level of the blocks, 1 (fastest) to 9 (smallest); 6 is gzip's own default. */
   "compression-level": z.number().int().min(1).max(9).default(6),
+  /** Partly filled blocks are compressed and written at least this often, so a crash loses at most this much. */
+  "flush-interval": durationSchema({ min: "100ms", max: "1h" }).default(5_000),
   /** Uncompressed bytes per compressed block (one gzip member). */
   "block-size": sizeSchema({ min: "4KiB", max: "16MiB" }).default(131_072),
 });
