@@ -5,6 +5,7 @@
  */
 import { cpus } from "node:os";
 import { do_not_optimize, measure } from "mitata";
+import { runCollectorBench } from "./collector.ts";
 import { runDecodePeers } from "./decode-peers.ts";
 import type { Benchmark } from "./types.ts";
 
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     );
   }
   if (filter === "" || "peers".includes(filter)) runDecodePeers();
+  if (filter === "" || "collector".includes(filter)) await runCollectorBench();
 }
 
 await main();
