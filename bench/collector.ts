@@ -5,7 +5,7 @@
  * which every record arrived is each one's loss-free rate. Also CPU seconds per million records and peak memory (VmHWM)
  * of the receiving process at its highest loss-free step. The sender is a separate process (bench/udp-blaster.ts).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ipv4FromString as ip } from "../src/wire/ipv4-address.ts";
-import { encodeNetflowV5, type NetflowV5Record } from "../src/wire/netflow-v5.ts";
 import { encodePcap, type PcapPacket } from "../src/wire/pcap-writer.ts";
 import { encodeEthernetIpv4UdpFrame } from "../src/wire/udp-packet.ts";
+import { v5Datagram } from "../test/helpers/netflow-v5-fixture.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DATAGRAMS = 20000;
@@ -21,44 +21,7 @@ const RECORDS = DATAGRAMS * 30;
 export function capture(): Uint8Array {
   const packets: PcapPacket[] = [];
   for (let d = 0; d < DATAGRAMS; d++) {
-    const records: NetflowV5Record[] = [];
-    for (let i = 0; i < 30; i++) {
-      records.push({
-        srcAddr: ip("10.0.0.0") + d * 30 + i,
-        dstAddr: ip("192.168.0.1") + i,
-        nextHop: 0,
-        input: 1,
-        output: 2,
-        dPkts: 10 + i,
-        dOctets: 1500 * (10 + i),
-        first: 1000,
-        last: 2000,
-        srcPort: 1024 + i,
-        dstPort: 443,
-        pad1: 0,
-        tcpFlags: 0x1b,
-        prot: 6,
-        tos: 0,
-        srcAs: 64500,
-        dstAs: 64501,
-        srcMask: 24,
-        dstMask: 24,
-        pad2: 0,
-      });
-    }
-    const header = {
-      version: 5 as const,
-      count: 30,
-      sysUptime: 5000,
-      unixSecs: 1_795_000_000,
-      unixNsecs: 0,
-      flowSequence: d * 30,
-      engineType: 0,
-      engineId: 0,
-      samplingMode: 0,
-      samplingInterval: 0,
-    };
-    const payload = encodeNetflowV5({ header, records, padding: 0 });
+    const payload = v5Datagram(d);
     const data = encodeEthernetIpv4UdpFrame({
       srcAddr: ip("127.0.0.2"),
       dstAddr: ip("127.0.0.1"),

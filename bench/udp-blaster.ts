@@ -6,53 +6,11 @@
  * Usage (as a script): node --import tsx bench/udp-blaster.ts PORT DATAGRAMS_PER_SECOND SECONDS
  */
 import { createSocket } from "node:dgram";
-import { ipv4FromString as ip } from "../src/wire/ipv4-address.ts";
-import { encodeNetflowV5, type NetflowV5Record } from "../src/wire/netflow-v5.ts";
+import { v5Datagram } from "../test/helpers/netflow-v5-fixture.ts";
 
 /** Builds `n` distinct 30-record v5 datagrams; the sequence field is patched per send. */
 export function v5Datagrams(n: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let d = 0; d < n; d++) {
-    const records: NetflowV5Record[] = [];
-    for (let i = 0; i < 30; i++) {
-      records.push({
-        srcAddr: ip("10.0.0.0") + ((d * 30 + i) % 16_000_000),
-        dstAddr: ip("172.16.0.1") + i,
-        nextHop: 0,
-        input: 3,
-        output: 5,
-        dPkts: 1 + i,
-        dOctets: 64 * (1 + i),
-        first: 10_000,
-        last: 20_000,
-        srcPort: 1024 + i,
-        dstPort: 443,
-        pad1: 0,
-        tcpFlags: 0x1b,
-        prot: 6,
-        tos: 0,
-        srcAs: 64500,
-        dstAs: 64501,
-        srcMask: 24,
-        dstMask: 16,
-        pad2: 0,
-      });
-    }
-    const header = {
-      version: 5 as const,
-      count: 30,
-      sysUptime: 30_000,
-      unixSecs: Math.floor(Date.now() / 1000),
-      unixNsecs: 0,
-      flowSequence: 0,
-      engineType: 0,
-      engineId: 0,
-      samplingMode: 0,
-      samplingInterval: 0,
-    };
-    out.push(encodeNetflowV5({ header, records, padding: 0 }));
-  }
-  return out;
+  return Array.from({ length: n }, (_, d) => v5Datagram(d, { unixSecs: Math.floor(Date.now() / 1000) }));
 }
 
 /** Sends at `rate` datagrams/s for `seconds` to 127.0.0.1:`port`; resolves to the number sent. */

@@ -10,6 +10,7 @@ import type { ChangeDestinationOptions, ClosedRecordFile, Clock, RequestOutcome 
 import { RecordFileSet } from "./record-files/record-file-set.ts";
 import { interfaceSpoolDirectory } from "./record-files/spool-layout.ts";
 import { Receiver } from "./receive/receiver.ts";
+import { zeroDrops } from "./receive/receiver-status.ts";
 import { ExportChannel } from "./shipping/export-channel.ts";
 import type { TransferLogSink } from "./shipping/transfer-log.ts";
 import type { ExportChannelStatus, FileStatus, InterfaceStatus, ServerRole } from "./status.ts";
@@ -180,17 +181,7 @@ export class InterfaceRuntime {
         destroyed: sumRates(counters.map((c) => c.filesDestroyed.snapshot())),
       },
       throughput: f.throughput,
-      drops: r?.drops ?? {
-        noMemory: 0,
-        notIp: 0,
-        notIpv4: 0,
-        tooSmall: 0,
-        fragments: 0,
-        icmp: 0,
-        tcp: 0,
-        unknown: 0,
-        notJunosFlow: 0,
-      },
+      drops: r?.drops ?? zeroDrops(),
       fileTransfer: {
         ftpBytes: sumRates(counters.map((c) => c.ftpBytes.snapshot())),
         ftpFiles: sumRates(counters.map((c) => c.ftpFiles.snapshot())),

@@ -12,8 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { ipv4FromString as ip } from "../../src/wire/ipv4-address.ts";
-import { encodeNetflowV5, type NetflowV5Record } from "../../src/wire/netflow-v5.ts";
+import { v5Datagram } from "../helpers/netflow-v5-fixture.ts";
 import { type Child, startChild, waitFor } from "../helpers/processes.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -25,47 +24,6 @@ async function freePort(): Promise<number> {
   const port = (srv.address() as { port: number }).port;
   await new Promise((r) => srv.close(r));
   return port;
-}
-
-function datagram(d: number): Uint8Array {
-  const records: NetflowV5Record[] = [];
-  for (let i = 0; i < 30; i++) {
-    records.push({
-      srcAddr: ip("10.0.0.0") + d * 30 + i,
-      dstAddr: ip("192.168.1.1"),
-      nextHop: 0,
-      input: 1,
-      output: 2,
-      dPkts: 1 + i,
-      dOctets: 100 + i,
-      first: 1000,
-      last: 2000,
-      srcPort: 1000 + i,
-      dstPort: 80,
-      pad1: 0,
-      tcpFlags: 0x18,
-      prot: 6,
-      tos: 0,
-      srcAs: 0,
-      dstAs: 0,
-      srcMask: 0,
-      dstMask: 0,
-      pad2: 0,
-    });
-  }
-  const header = {
-    version: 5 as const,
-    count: 30,
-    sysUptime: 5000,
-    unixSecs: 1_795_000_000,
-    unixNsecs: 0,
-    flowSequence: d * 30,
-    engineType: 0,
-    engineId: 0,
-    samplingMode: 0,
-    samplingInterval: 0,
-  };
-  return encodeNetflowV5({ header, records, padding: 0 });
 }
 
 describe("collector daemon: SIGKILL with files in the spool, then restart", () => {
@@ -113,7 +71,7 @@ transfer-log-archive: { directory: ${JSON.stringify(join(dir, "log"))} }
     const [udp, admin, deadFtp] = [await freePort(), await freePort(), await freePort()];
     child = await run(`ftp://flow@127.0.0.1:${deadFtp}/in/`, udp, admin);
     const socket = createSocket("udp4");
-    for (let d = 0; d < DATAGRAMS; d++) await new Promise((r) => socket.send(datagram(d), udp, "127.0.0.1", r));
+    for (let d = 0; d < DATAGRAMS; d++) await new Promise((r) => socket.send(v5Datagram(d), udp, "127.0.0.1", r));
     socket.close();
     const status = async () =>
       (await (await fetch(`http://127.0.0.1:${admin}/api/v1/interfaces/all`)).json()) as {

@@ -33,7 +33,8 @@ export interface ListenerStatus {
 /** The fields of `InterfaceStatus` the receive path owns. */
 export type ReceiverStatusSnapshot = Pick<InterfaceStatus, "listeners" | "input" | "drops" | "inputs">;
 
-function zeroDrops(): PacketDrops {
+/** Every drop counter at zero. */
+export function zeroDrops(): PacketDrops {
   return {
     noMemory: 0,
     notIp: 0,
