@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { registerCollectorCommands } from "./collector/register.ts";
 import { registerCollectorDaemonCommands } from "./daemon/collector-command.ts";
 import { registerDecodeCommand } from "./decode/command.ts";
+import { registerExporterCommands } from "./exporter/register.ts";
 import { packageVersion } from "../runtime/version-info.ts";
 
 /** Builds the command tree (exported for tests). */
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
   registerDecodeCommand(program);
   registerCollectorDaemonCommands(program);
+  registerExporterCommands(program);
   // Last: its verb abbreviations (sh, cl, req...) are computed from the commands registered before it.
   registerCollectorCommands(program);
   for (const c of program.commands) c.exitOverride();

@@ -79,16 +79,32 @@ export interface TrafficOptions {
   /** First packet's time, UNIX seconds (default 1_795_000_000). */
   startSecs?: number;
   seed?: number;
+  /** Time between consecutive packets, ms (default 1). */
+  gapMs?: number;
+  /**
+   * Pad frames shorter than Ethernet's 60-byte minimum (without FCS) with zero bytes after the IP datagram, as a NIC
+   * does on the wire (default false: frames end with the IP datagram).
+   */
+  ethernetPadding?: boolean;
 }
 
-/** Builds the capture; every packet is Ethernet/IPv4, timestamps 1 ms apart. */
+/** Shortest Ethernet frame without its FCS, bytes. */
+const ETHERNET_MIN_FRAME = 60;
+
+/** Builds the capture; every packet is Ethernet/IPv4, timestamps `gapMs` (default 1 ms) apart. */
 export function trafficCapture(options: TrafficOptions = {}): Uint8Array {
   const rnd = prng(options.seed ?? 7);
   const packets: PcapPacket[] = [];
   let t = BigInt(options.startSecs ?? 1_795_000_000) * 1_000_000_000n;
-  const push = (data: Uint8Array) => {
+  const gapNs = BigInt(Math.round((options.gapMs ?? 1) * 1_000_000));
+  const push = (frame: Uint8Array) => {
+    let data = frame;
+    if (options.ethernetPadding === true && frame.length < ETHERNET_MIN_FRAME) {
+      data = new Uint8Array(ETHERNET_MIN_FRAME);
+      data.set(frame);
+    }
     packets.push({ timestampNs: t, data });
-    t += 1_000_000n;
+    t += gapNs;
   };
   const host = (net: string) => ipv4FromString(net) + 1 + Math.floor(rnd() * 200);
   for (let i = 0; i < (options.tcp ?? 40); i++) {
