@@ -7,6 +7,7 @@ import { cpus } from "node:os";
 import { do_not_optimize, measure } from "mitata";
 import { runCollectorBench } from "./collector.ts";
 import { runDecodePeers } from "./decode-peers.ts";
+import { runExporterBench } from "./exporter.ts";
 import type { Benchmark } from "./types.ts";
 
 const MODULES = ["./netflow.ts", "./capture.ts"];
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   }
   if (filter === "" || "peers".includes(filter)) runDecodePeers();
   if (filter === "" || "collector".includes(filter)) await runCollectorBench();
+  if (filter === "" || "exporter".includes(filter)) await runExporterBench();
 }
 
 await main();

@@ -19,6 +19,7 @@
  *   missing), as softflowd does.
  * - Nothing here throws on packet contents: every packet ends in one verdict and one counter.
  */
+import { captureTimeMs } from "./capture-time.ts";
 import type { CapturedPacket } from "../wire/capture-parser.ts";
 import { locateNetworkLayer } from "../wire/capture-link.ts";
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "../wire/ethernet.ts";
@@ -194,9 +195,13 @@ export class PacketParser {
 
   /** Parses one captured packet (timestamp converted to whole epoch milliseconds). */
   parse(packet: CapturedPacket): PacketVerdict {
-    // Number(bigint) keeps ~256 ns of precision at today's epoch: ample for whole milliseconds, and allocates nothing.
-    const ms = Math.floor(Number(packet.timestampNs) / 1e6);
-    return this.parseFrame(packet.linkType, packet.data, ms, packet.interfaceId, packet.origLen);
+    return this.parseFrame(
+      packet.linkType,
+      packet.data,
+      captureTimeMs(packet.timestampNs),
+      packet.interfaceId,
+      packet.origLen,
+    );
   }
 
   /**
