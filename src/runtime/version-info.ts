@@ -3,7 +3,7 @@
  * commit when known (from `FLOWLENS_GIT_COMMIT`, else read from the checkout's `.git` without running git).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The body of `/version`. */
@@ -18,8 +18,19 @@ export interface VersionInfo {
   readonly commit: string | null;
 }
 
-/** The folder holding flowlens's package.json. */
-export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** The nearest folder at or above `start` whose package.json names the package `flowlens` (or `start` if none). */
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; ) {
+    const pkg = readText(join(dir, "package.json"));
+    if (pkg !== null && /"name"\s*:\s*"flowlens"/.test(pkg)) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return start;
+    dir = parent;
+  }
+}
+
+/** The folder holding flowlens's package.json (found from this module, so it holds for src/ and the dist/ bundle). */
+export const PACKAGE_ROOT = findPackageRoot(fileURLToPath(new URL(".", import.meta.url)));
 
 /** The version of flowlens from its package.json, or `0.0.0` when it cannot be read. */
 export function packageVersion(root = PACKAGE_ROOT): string {

@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import { type ExporterConfig, exporterConfigSchema } from "../../exporter/config.ts";
-import { type RunningExporter, startExporter } from "../../exporter/exporter.ts";
+import type { RunningExporter } from "../../exporter/exporter.ts";
 import { type ConfigSource, checkConfig, dumpConfig, loadConfig } from "../../runtime/config.ts";
 import { ConfigError, errorSummary } from "../../runtime/errors.ts";
 import { Lifecycle } from "../../runtime/lifecycle.ts";
@@ -42,6 +42,7 @@ async function runExporterDaemon(options: DaemonOptions): Promise<void> {
   const lifecycle = new Lifecycle({ logger });
   let running: RunningExporter;
   try {
+    const { startExporter } = await import("../../exporter/exporter.ts"); // loaded only when the daemon runs
     running = await startExporter(config, { logger });
   } catch (e) {
     const { code, message } = errorSummary(e);

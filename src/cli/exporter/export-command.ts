@@ -10,7 +10,6 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import YAML from "yaml";
 import { exporterConfigSchema } from "../../exporter/config.ts";
 import type { ExporterStatus } from "../../exporter/exporter-status.ts";
-import { runOneShotExport } from "../../exporter/one-shot-export.ts";
 import { JUNOS_AGGREGATION_SCHEMES } from "../../exporter/v8-aggregator.ts";
 import { loadConfig } from "../../runtime/config.ts";
 import { ConfigError, errorSummary } from "../../runtime/errors.ts";
@@ -145,6 +144,7 @@ async function runExport(flags: ExportFlags): Promise<void> {
   }
   let status: ExporterStatus;
   try {
+    const { runOneShotExport } = await import("../../exporter/one-shot-export.ts"); // loaded only when it runs
     status = await runOneShotExport(config, { sendRate: flags.sendRate, localDumpPath: flags.localDump });
   } catch (e) {
     const { code, message } = errorSummary(e);

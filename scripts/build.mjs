@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Bundles the `flowlens` command into dist/ with esbuild (a dependency of tsx), one chunk per lazily loaded module, so
+// the command starts without compiling TypeScript on every run. bin/flowlens.js uses dist/ only while it is newer than
+// every file under src/ (otherwise it runs the sources through tsx), so a stale build is never used.
+// Run by `npm install` (the `prepare` script) and by `npm run build`.
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { flowlens: "src/cli/main.ts" },
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  outdir: "dist",
+  logLevel: "warning",
+});
