@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerCollectorCommands } from "./collector/register.ts";
+import { registerAgentCommands } from "./daemon/agent-command.ts";
 import { registerCollectorDaemonCommands } from "./daemon/collector-command.ts";
 import { registerDecodeCommand } from "./decode/command.ts";
 import { registerExporterCommands } from "./exporter/register.ts";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerDecodeCommand(program);
   registerCollectorDaemonCommands(program);
   registerExporterCommands(program);
+  registerAgentCommands(program);
   // Last: its verb abbreviations (sh, cl, req...) are computed from the commands registered before it.
   registerCollectorCommands(program);
   for (const c of program.commands) c.exitOverride();

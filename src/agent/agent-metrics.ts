@@ -1,0 +1,90 @@
+/**
+ * The agent's Prometheus metrics (DESIGN.md conventions: `flowlens_` prefix, base units, no per-flow labels):
+ * active traces by kind, rounds by kind and outcome, probes sent, probe timeouts, telemetry and mirror failures, round
+ * duration, and API calls by resource and return code.
+ */
+import type { Counter, Histogram } from "prom-client";
+import type { Metrics } from "../runtime/metrics.ts";
+import type { ReturnCodeName } from "./return-codes.ts";
+import type { TraceKind } from "./trace-entry.ts";
+import type { RoundOutcome, TraceEvents } from "./trace-runner.ts";
+
+/** The nine CA resources (compute-agent-api.txt, Table 3), as metric label values. */
+export const CA_RESOURCES = [
+  "list/flow",
+  "start/flow",
+  "stop/flow",
+  "data/flow",
+  "active/flow",
+  "start/tunnel",
+  "stop/tunnel",
+  "data/tunnel",
+  "active/tunnel",
+] as const;
+
+/** One of {@link CA_RESOURCES}. */
+export type CaResource = (typeof CA_RESOURCES)[number];
+
+/** The agent's metrics on a process registry; also the runners' {@link TraceEvents}. */
+export class AgentMetrics implements TraceEvents {
+  readonly #rounds: Counter<"kind" | "outcome">;
+  readonly #roundSeconds: Histogram;
+  readonly #probes: Counter;
+  readonly #timeouts: Counter;
+  readonly #telemetryErrors: Counter;
+  readonly #mirrorErrors: Counter;
+  readonly #api: Counter<"resource" | "code">;
+
+  /** @param activeCount reads the number of active traces of a kind at scrape time. */
+  constructor(metrics: Metrics, activeCount: (kind: TraceKind) => number) {
+    metrics.gauge("agent_active_flows", "Flows and tunnel flows being traced, by kind", {
+      labelNames: ["kind"],
+      collect() {
+        this.set({ kind: "flow" }, activeCount("flow"));
+        this.set({ kind: "tunnel" }, activeCount("tunnel"));
+      },
+    });
+    this.#rounds = metrics.counter("agent_rounds_total", "Probe rounds finished, by kind and outcome", {
+      labelNames: ["kind", "outcome"],
+    });
+    this.#roundSeconds = metrics.histogram("agent_round_duration_seconds", "Time from a round's start to its Path", {
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    });
+    this.#probes = metrics.counter("agent_probes_sent_total", "Probes sent (each TTL of each try)");
+    this.#timeouts = metrics.counter(
+      "agent_probe_timeouts_total",
+      "Probes to hops before the destination that got no answer within their timeout",
+    );
+    this.#telemetryErrors = metrics.counter(
+      "agent_telemetry_errors_total",
+      "Hop telemetry queries that failed or timed out",
+    );
+    this.#mirrorErrors = metrics.counter("agent_mirror_errors_total", "Mirror installations that failed");
+    this.#api = metrics.counter("agent_api_requests_total", "CA API requests, by resource and return code", {
+      labelNames: ["resource", "code"],
+    });
+  }
+
+  round(kind: TraceKind, outcome: RoundOutcome, durationSeconds: number): void {
+    this.#rounds.inc({ kind, outcome });
+    this.#roundSeconds.observe(durationSeconds);
+  }
+
+  probes(sent: number, timeouts: number): void {
+    this.#probes.inc(sent);
+    if (timeouts > 0) this.#timeouts.inc(timeouts);
+  }
+
+  telemetryError(): void {
+    this.#telemetryErrors.inc();
+  }
+
+  mirrorError(): void {
+    this.#mirrorErrors.inc();
+  }
+
+  /** Counts one API call; `code` is the return code answered (`EOK` for data/* and list/active successes). */
+  apiCall(resource: CaResource, code: ReturnCodeName): void {
+    this.#api.inc({ resource, code });
+  }
+}
