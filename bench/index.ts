@@ -5,6 +5,7 @@
  */
 import { cpus } from "node:os";
 import { do_not_optimize, measure } from "mitata";
+import { runAgentBench } from "./agent.ts";
 import { runCollectorBench } from "./collector.ts";
 import { runDecodePeers } from "./decode-peers.ts";
 import { runExporterBench } from "./exporter.ts";
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   if (filter === "" || "peers".includes(filter)) runDecodePeers();
   if (filter === "" || "collector".includes(filter)) await runCollectorBench();
   if (filter === "" || "exporter".includes(filter)) await runExporterBench();
+  if (filter === "" || "agent".includes(filter)) await runAgentBench();
 }
 
 await main();

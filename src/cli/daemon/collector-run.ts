@@ -1,6 +1,6 @@
 /**
- * The actions of `flowlens collector` and `flowlens up` (registered in collector-command.ts, loaded only when one of
- * them runs so that other commands start fast).
+ * The action of `flowlens collector` (registered in collector-command.ts, loaded only when it runs so that other
+ * commands start fast).
  */
 import { startCollector } from "../../collector/collector.ts";
 import type { CollectorConfig, collectorConfigSchema } from "../../collector/config.ts";
@@ -23,8 +23,8 @@ function printResult(result: { exitCode: 0 | 1; text: string; stream: "stdout" |
   process.exitCode = result.exitCode;
 }
 
-/** Checks, dumps or runs the collector; `banner` prints the `flowlens up` greeting. */
-export async function runCollector(source: Source, options: DaemonOptions, banner: boolean): Promise<void> {
+/** Checks, dumps or runs the collector. */
+export async function runCollector(source: Source, options: DaemonOptions): Promise<void> {
   if (options.check) return printResult(checkConfig(source));
   if (options.dump) return printResult(dumpConfig(source));
   let config: CollectorConfig;
@@ -53,12 +53,4 @@ export async function runCollector(source: Source, options: DaemonOptions, banne
   lifecycle.onReload("configuration", () => running.reloadCheck(loadConfig(source)));
   lifecycle.addStatsProvider("collector", () => running.control.interfaces());
   lifecycle.install();
-  if (banner) {
-    const listen = Object.values(config.interfaces).flatMap((i) => i.listen);
-    process.stderr.write(
-      `flowlens up: collector listening on ${listen.join(", ")} (UDP, NetFlow v5/v8), admin API ${running.adminUrl}\n` +
-        `  try: flowlens show services flow-collector interface all detail --admin ${running.adminUrl}\n` +
-        "  stop with Ctrl-C (drains: closes open files and finishes transfers)\n",
-    );
-  }
 }
