@@ -13,6 +13,7 @@ declare -A PACKAGES=(
   [nfdump]=/usr/bin/nfcapd
   [vsftpd]=/usr/sbin/vsftpd
   [bgpdump]=/usr/bin/bgpdump
+  [openssl]=/usr/bin/openssl
 )
 
 missing=()

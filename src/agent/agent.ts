@@ -4,6 +4,7 @@
  * {@link TelemetryProvider}, the global probe budget, and list/flow's flow source. `/version` says whether the network
  * is simulated. The caller owns the transport and the provider (and closes them after `stop`).
  */
+import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { Counter } from "prom-client";
 import type { ProbeTransport } from "../probe/transport.ts";
@@ -137,6 +138,9 @@ export function buildAgent(config: AgentConfig, deps: AgentDeps): Agent {
     host: config.http.host,
     port: config.http.port,
     version: agentVersion(deps.transport),
+    ...(config.tls === undefined
+      ? {}
+      : { tls: { cert: readFileSync(config.tls["cert-file"], "utf8"), key: config.tls["key-file"].reveal() } }),
   });
   const token = config.auth?.["token-file"] ?? config.auth?.["token-env"];
   registerCaRoutes(http.app, {

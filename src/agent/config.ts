@@ -54,6 +54,12 @@ const authSchema = z
     error: "give exactly one of token-file or token-env",
   });
 
+/** HTTPS for the API: PEM certificate (chain) file and private key file (read at start; the key never printed). */
+const tlsSchema = z.strictObject({
+  "cert-file": z.string().min(1),
+  "key-file": secretFileSchema(),
+});
+
 const listFlowSchema = z.strictObject({
   source: z.enum(["auto", "host", "network"]).default("auto"),
   "sniff-interval": durationSchema({ max: "1h" }).default(0),
@@ -70,6 +76,7 @@ export const agentConfigSchema = z.strictObject({
   "log-level": logLevelSchema,
   http: httpListenSchema(AGENT_DEFAULT_PORT).default({ host: "127.0.0.1", port: AGENT_DEFAULT_PORT }),
   auth: authSchema.optional(),
+  tls: tlsSchema.optional(),
   network: z.enum(["simulated"]).default("simulated"),
   simulation: simulationSchema.default({}),
   limits: limitsSchema.default({

@@ -47,6 +47,8 @@ export interface HttpServerOptions {
   readonly version?: VersionInfo;
   /** Time a readiness check may take before it counts as not ready, in milliseconds; default 2000. */
   readonly checkTimeoutMs?: number;
+  /** Serve HTTPS with this PEM key and certificate (chain) instead of plain HTTP. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 /** Where a server listens. */
@@ -81,14 +83,14 @@ export function httpListenSchema(defaultPort: number) {
 
 /** Creates the server with the four base routes; it does not listen until `listen()`. */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
-  const app = (
-    options.logger === undefined
-      ? Fastify({ logger: false })
-      : Fastify({
-          loggerInstance: options.logger.child({ component: "http" }),
-          logController: new LogController({ disableRequestLogging: !(options.logRequests ?? false) }),
-        })
-  ) as FastifyInstance;
+  const https = options.tls === undefined ? {} : { https: { key: options.tls.key, cert: options.tls.cert } };
+  const app = (options.logger === undefined
+    ? Fastify({ logger: false, ...https })
+    : Fastify({
+        loggerInstance: options.logger.child({ component: "http" }),
+        logController: new LogController({ disableRequestLogging: !(options.logRequests ?? false) }),
+        ...https,
+      })) as unknown as FastifyInstance;
   const checks = new Map<string, ReadinessCheck>();
   const timeoutMs = options.checkTimeoutMs ?? 2000;
   const version = options.version ?? readVersionInfo(options.name);
@@ -120,7 +122,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       await app.listen({ host, port: options.port ?? 0 });
       const address = app.server.address() as AddressInfo;
       const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
-      return { host: address.address, port: address.port, url: `http://${shown}:${address.port}` };
+      const scheme = options.tls === undefined ? "http" : "https";
+      return { host: address.address, port: address.port, url: `${scheme}://${shown}:${address.port}` };
     },
     close: () => app.close(),
   };
