@@ -1,5 +1,6 @@
 /**
- * list/flow on a real host: the host's TCP and UDP sockets read from `/proc/net/{tcp,tcp6,udp,udp6}` (readable without
+ * list/flow on a real host: the host's TCP and UDP sockets read from `/proc/net/{tcp,tcp6,udp,udp6}`, plus the connection
+ * tracker's flows from `/proc/net/nf_conntrack` where present (conntrack-flows.ts) (the socket tables are readable without
  * root), each connected socket one flow from the local address (SIP, SPORT) to the remote one (DIP, DPORT). IPv4 only
  * (IPv4-mapped IPv6 sockets included), loopback and listening sockets left out. A flow is first seen when a sniff
  * first finds it and last seen at the last sniff that found it; flows gone for `retentionMs` are forgotten.
@@ -8,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import { join } from "node:path";
 import type { AgentClock, CancelTimer } from "./clock.ts";
+import { parseConntrackTable } from "./conntrack-flows.ts";
 import type { FlowSource, SniffedFlow } from "./flow-source.ts";
 
 /** One socket of a `/proc/net` table. */
@@ -123,7 +125,12 @@ export class ProcNetFlowSource implements FlowSource {
       ),
     );
     if (read.every((r) => r === null)) throw new Error(`cannot read the socket tables under ${this.#options.root}`);
-    for (const s of read.flatMap((r) => r ?? []).filter(isReportedFlow)) {
+    // Forwarded flows on a router: the connection tracker's table, where present and readable (optional).
+    const tracked = await readFile(join(this.#options.root, "nf_conntrack"), "utf8").then(
+      parseConntrackTable,
+      () => [],
+    );
+    for (const s of [...read.flatMap((r) => r ?? []), ...tracked].filter(isReportedFlow)) {
       const key = `${s.proto}|${s.localAddress}|${s.localPort}|${s.remoteAddress}|${s.remotePort}`;
       const flow = this.#known.get(key);
       if (flow !== undefined) flow.lastSeenMs = now;

@@ -182,3 +182,34 @@ describe("host flows from /proc/net", () => {
     for (const f of flows) assert.ok(!f.sip.startsWith("127.") && !f.dip.startsWith("127."));
   });
 });
+
+describe("conntrack flows", () => {
+  it("reads the original direction of TCP and UDP IPv4 entries and skips the rest", async () => {
+    const { parseConntrackTable } = await import("../../src/agent/conntrack-flows.ts");
+    const text = [
+      "ipv4     2 tcp      6 431999 ESTABLISHED src=10.1.1.1 dst=10.1.7.1 sport=4567 dport=9000 src=10.1.7.1 dst=10.1.1.1 sport=9000 dport=4567 [ASSURED] mark=0 zone=0 use=2",
+      "ipv4     2 udp      17 29 src=192.168.5.11 dst=10.10.11.11 sport=33434 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.10.11.11 dst=192.168.5.11 sport=53 dport=33434 packets=0 bytes=0 mark=0 use=1",
+      "ipv4     2 icmp     1 29 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=7 src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=7 mark=0 use=1",
+      "ipv6     10 tcp      6 100 ESTABLISHED src=2001:db8::1 dst=2001:db8::2 sport=1 dport=2 src=2001:db8::2 dst=2001:db8::1 sport=2 dport=1 use=1",
+      "garbage",
+    ].join("\n");
+    assert.deepEqual(parseConntrackTable(text), [
+      {
+        proto: "tcp",
+        localAddress: "10.1.1.1",
+        localPort: 4567,
+        remoteAddress: "10.1.7.1",
+        remotePort: 9000,
+        state: "01",
+      },
+      {
+        proto: "udp",
+        localAddress: "192.168.5.11",
+        localPort: 33434,
+        remoteAddress: "10.10.11.11",
+        remotePort: 53,
+        state: "01",
+      },
+    ]);
+  });
+});
