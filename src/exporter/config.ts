@@ -10,7 +10,9 @@
  *   without `port` ("You must also include the UDP port number on the host");
  * - `output.cflowd` hosts together with `port-mirroring`: "You cannot specify both host (cflowd) sampling and port
  *   mirroring in the same configuration";
- * - live capture (`input.interfaces`): not available until the native capture helper of issue 6.
+ *
+ * Live capture (`input.interfaces`) runs Debian's `tcpdump` as the capture process (live-capture-source.ts); where
+ * tcpdump is absent the source is refused when it starts, with {@link LIVE_CAPTURE_UNAVAILABLE}, and counted as failed.
  */
 import { isIP } from "node:net";
 import { z } from "zod";
@@ -23,10 +25,10 @@ export const AGGREGATION_NEEDS_V8 = "Aggregation is valid only if cflowd version
 /** The spec's reason for refusing cflowd hosts and port mirroring together. */
 export const CFLOWD_WITH_PORT_MIRRORING =
   "You cannot specify both host (cflowd) sampling and port mirroring in the same configuration";
-/** Why `input.interfaces` (live capture) is refused. */
+/** Why a live capture source (`input.interfaces`) is refused where tcpdump is absent. */
 export const LIVE_CAPTURE_UNAVAILABLE =
-  "live capture from an interface is not available yet: it needs flowlens's native capture helper (issue 6); " +
-  "capture to a file (tcpdump -w) and list it under input.pcap";
+  "live capture needs tcpdump on PATH (apt-get install tcpdump) with CAP_NET_RAW (root, or " +
+  "setcap cap_net_raw,cap_net_admin+eip /usr/bin/tcpdump)";
 
 const ipv4Schema = z.string().refine((s) => isIP(s) === 4, { error: "expected an IPv4 address" });
 const hostSchema = z
@@ -57,6 +59,23 @@ export const pcapSourceSchema = z.strictObject({
   "output-interface": interfaceRefSchema.optional(),
 });
 
+/** One interface captured live by tcpdump: a name alone, or a mapping with the capture's settings. */
+export const liveInterfaceSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    /** The interface tcpdump captures on (`tcpdump -i`). */
+    name: z.string().min(1),
+    /** A pcap-filter(7) expression handed to tcpdump (default: every packet). */
+    filter: z.string().min(1).optional(),
+    /** Bytes captured per packet (`tcpdump -s`), 68..262144; the wire length is still counted. Default 262144. */
+    snaplen: z.number().int().min(68).max(262_144).default(262_144),
+    /** Input interface of the records (a name of `snmp-ifindex` or an ifIndex). Default: `snmp-ifindex[name]`, or 0. */
+    "input-interface": interfaceRefSchema.optional(),
+    /** Output interface written into every record. Default 0. */
+    "output-interface": interfaceRefSchema.optional(),
+  }),
+]);
+
 /** `[edit forwarding-options sampling input]` plus the packet sources. */
 export const inputSchema = z.strictObject({
   /** Sample 1 packet in `rate` (1..65535). */
@@ -73,8 +92,16 @@ export const inputSchema = z.strictObject({
   "snmp-ifindex": z.record(z.string().min(1), ifIndexSchema).default({}),
   /** Capture files, read one after the other. */
   pcap: z.array(pcapSourceSchema).default([]),
-  /** Live capture from these interfaces: refused until issue 6 (see {@link LIVE_CAPTURE_UNAVAILABLE}). */
-  interfaces: z.array(z.string().min(1)).optional(),
+  /**
+   * Live capture from these interfaces with tcpdump (CAP_NET_RAW needed), read after the capture files, on the wall
+   * clock, by the daemon only (docs/exporter.md, "Live capture").
+   */
+  interfaces: z.array(liveInterfaceSchema).optional(),
+  /**
+   * The simulated fabric's traffic as a source (docs/sim.md; a simulation, not a capture): its flows' packets on the
+   * wall clock, read by a daemon after the capture files (docs/exporter.md, "Simulated traffic").
+   */
+  simulation: z.boolean().default(false),
 });
 
 /** The five Junos aggregation statements; `source-destination-prefix` may hold `caida-compliant`. */
@@ -181,6 +208,8 @@ export const exporterConfigSchema = z
 export type ExporterConfig = z.output<typeof exporterConfigSchema>;
 /** One validated cflowd host. */
 export type CflowdHostConfig = z.output<typeof cflowdHostSchema>;
+/** One validated live interface (a bare name or its settings). */
+export type LiveInterfaceConfig = z.output<typeof liveInterfaceSchema>;
 /** One validated pcap source. */
 export type PcapSourceConfig = z.output<typeof pcapSourceSchema>;
 /** The validated input section. */
@@ -191,10 +220,14 @@ export type AggregationConfig = z.output<typeof aggregationSchema>;
 type Ctx = z.core.$RefinementCtx<unknown>;
 
 function refineInput(input: ExporterInputConfig, ctx: Ctx): void {
-  if (input.interfaces !== undefined) {
-    ctx.addIssue({ code: "custom", path: ["input", "interfaces"], message: LIVE_CAPTURE_UNAVAILABLE });
-  }
+  const sources: [(string | number)[], PcapSourceConfig | Exclude<LiveInterfaceConfig, string>][] = [];
   input.pcap.forEach((source, i) => {
+    sources.push([["input", "pcap", i], source]);
+  });
+  input.interfaces?.forEach((source, i) => {
+    if (typeof source !== "string") sources.push([["input", "interfaces", i], source]);
+  });
+  for (const [path, source] of sources) {
     const refs: [(string | number)[], string | number][] = [];
     const inputRef = source["input-interface"];
     if (Array.isArray(inputRef)) {
@@ -205,12 +238,12 @@ function refineInput(input: ExporterInputConfig, ctx: Ctx): void {
       if (typeof ref === "string" && input["snmp-ifindex"][ref] === undefined) {
         ctx.addIssue({
           code: "custom",
-          path: ["input", "pcap", i, ...key],
+          path: [...path, ...key],
           message: `interface ${JSON.stringify(ref)} is not in input.snmp-ifindex`,
         });
       }
     }
-  });
+  }
 }
 
 /** The names of the aggregation statements switched on (`true` or a mapping), in document order. */

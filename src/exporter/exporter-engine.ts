@@ -7,23 +7,35 @@
  * timestamps, so timeouts, periods and pacing follow the capture's own clock; a `recorded` source is replayed in real
  * time. Between and after sources the timeline follows the wall clock from where the last source left it
  * ({@link ExporterEngine.follow}). A file whose first packet is older than the timeline is shifted forward to start at
- * the timeline's present (a `recorded` file always is), so time never goes back.
+ * the timeline's present (a `recorded` file always is), so time never goes back. Live interfaces (`input.interfaces`,
+ * tcpdump: live-capture-source.ts) are captured after the files, by a daemon only, on the wall clock: each packet is
+ * accounted at its capture time moved onto the timeline, and a capture that fails is logged and marked `failed`.
  */
 import type { Logger } from "../runtime/logger.ts";
 import type { CapturedPacket } from "../wire/capture-parser.ts";
 import { firstPacketMs, replayCaptureFile } from "./capture-source.ts";
 import { captureTimeMs } from "./capture-time.ts";
-import type { ExporterConfig, PcapSourceConfig } from "./config.ts";
+import type { ExporterConfig, LiveInterfaceConfig, PcapSourceConfig } from "./config.ts";
 import { DatagramSender, UdpTarget } from "./datagram-sender.ts";
 import { ExportPipeline, type FinishStamp } from "./export-pipeline.ts";
 import { type ExporterStatus, type SourceStatus, statusOf } from "./exporter-status.ts";
-import { flowCacheOf, hostsOf, localDumpPathOf, parserOf, routeRecordOf, samplerOf } from "./exporter-setup.ts";
+import {
+  flowCacheOf,
+  hostsOf,
+  liveParserOf,
+  localDumpPathOf,
+  parserOf,
+  routeRecordOf,
+  samplerOf,
+} from "./exporter-setup.ts";
 import type { FlowCache } from "./flow-cache.ts";
 import type { HostExport } from "./host-export.ts";
+import { captureLive } from "./live-capture-source.ts";
+import { PacketParser } from "./packet-parser.ts";
 import { LocalDumpWriter } from "./local-dump-writer.ts";
-import type { PacketParser } from "./packet-parser.ts";
 import type { RouteTable } from "./route-table.ts";
 import type { Sampler } from "./sampler.ts";
+import { defaultSimTrafficFabric, runSimTraffic, type SimTrafficFabric } from "./sim-traffic-source.ts";
 import { ExportClock, ExportOptionError } from "./v5-batcher.ts";
 
 /** Backlog of the send queue above which reading a capture waits, and the level it waits for. */
@@ -38,6 +50,10 @@ export interface ExporterEngineOptions {
   localDumpPath?: string;
   /** Logs send failures and source errors (optional). */
   logger?: Logger;
+  /** The live capture command before tcpdump's arguments (default `["tcpdump"]`; tests wrap it in `ip netns exec`). */
+  captureCommand?: readonly string[];
+  /** The fabric of `input.simulation` (default: a fabric of the default topology, closed with the engine). */
+  fabric?: SimTrafficFabric;
 }
 
 const packetMs = (p: CapturedPacket): number => captureTimeMs(p.timestampNs);
@@ -64,6 +80,11 @@ export class ExporterEngine {
   #offset = 0;
   #timer: NodeJS.Timeout | undefined;
   #following = false;
+  readonly #captureCommand: readonly string[] | undefined;
+  readonly #fabric: SimTrafficFabric | undefined;
+  #ownFabric: { close(): Promise<void> } | undefined;
+  readonly #liveAbort = new AbortController();
+  #live: Promise<unknown> = Promise.resolve();
 
   private constructor(config: ExporterConfig, parts: Parts, options: ExporterEngineOptions) {
     this.config = config;
@@ -74,7 +95,15 @@ export class ExporterEngine {
     this.sender = parts.sender;
     this.#dump = parts.dump;
     this.#logger = options.logger;
+    this.#captureCommand = options.captureCommand;
+    this.#fabric = options.fabric;
     this.sources = config.input.pcap.map((s) => ({ file: s.file, pace: s.pace, state: "waiting", packets: 0 }));
+    for (const i of config.input.interfaces ?? []) {
+      this.sources.push({ file: typeof i === "string" ? i : i.name, pace: "live", state: "waiting", packets: 0 });
+    }
+    if (config.input.simulation) {
+      this.sources.push({ file: "simulated fabric", pace: "simulated", state: "waiting", packets: 0 });
+    }
   }
 
   /**
@@ -185,7 +214,85 @@ export class ExporterEngine {
         this.#logger?.error({ component: "exporter", file: sources[i].file, err: this.sources[i].error }, "source");
       }
     }
-    if (follow) this.follow();
+    if (follow) {
+      this.follow();
+      this.#startLive(signal);
+    }
+  }
+
+  /** Starts every live capture (after the files, on the followed wall clock); they run until finish or close. */
+  #startLive(signal: AbortSignal | undefined): void {
+    const pipeline = this.#pipeline;
+    const live = this.config.input.interfaces ?? [];
+    const sim = this.config.input.simulation;
+    if (pipeline === undefined || (live.length === 0 && !sim) || signal?.aborted) return;
+    signal?.addEventListener("abort", () => this.#liveAbort.abort(), { once: true });
+    const first = this.config.input.pcap.length;
+    const runs = live.map((source, k) => this.#capture(first + k, source, pipeline));
+    if (sim) runs.push(this.#simulate(first + live.length, pipeline));
+    this.#live = Promise.all(runs);
+  }
+
+  async #simulate(i: number, pipeline: ExportPipeline): Promise<void> {
+    let fabric = this.#fabric;
+    if (fabric === undefined) {
+      const own = defaultSimTrafficFabric();
+      this.#ownFabric = own;
+      fabric = own;
+    }
+    const parser = new PacketParser({ inputIfIndex: [], defaultInput: 0, output: 0 });
+    this.#parsers.push(parser);
+    const status = this.sources[i];
+    status.state = "reading";
+    try {
+      await runSimTraffic(
+        fabric,
+        (p, dtMs) => {
+          pipeline.packet(parser, p, this.#offset + dtMs);
+          status.packets++;
+        },
+        { signal: this.#liveAbort.signal },
+      );
+      status.state = "done";
+    } catch (e) {
+      status.state = "failed";
+      status.error = (e as Error).message.split("\n", 1)[0];
+      this.#logger?.error({ component: "exporter", err: status.error }, "simulated traffic");
+    }
+  }
+
+  async #capture(i: number, source: LiveInterfaceConfig, pipeline: ExportPipeline): Promise<void> {
+    const s = typeof source === "string" ? { name: source } : source;
+    const parser = liveParserOf(this.config.input, source);
+    this.#parsers.push(parser);
+    const status = this.sources[i];
+    try {
+      await captureLive(
+        {
+          interfaceName: s.name,
+          snaplen: "snaplen" in s ? s.snaplen : undefined,
+          filter: "filter" in s ? s.filter : undefined,
+          command: this.#captureCommand,
+          signal: this.#liveAbort.signal,
+        },
+        {
+          listening: () => {
+            status.state = "reading";
+          },
+          // tcpdump stamps with the wall clock; the timeline is the wall clock plus #offset.
+          packet: (p) => {
+            pipeline.packet(parser, p, this.#offset);
+            status.packets++;
+          },
+        },
+      );
+      status.state = "done";
+    } catch (e) {
+      status.state = "failed";
+      status.error = (e as Error).message.split("\n", 1)[0];
+      const code = (e as { code?: string }).code;
+      this.#logger?.error({ component: "exporter", interface: s.name, code, err: status.error }, "live capture");
+    }
   }
 
   async #readSource(i: number, source: PcapSourceConfig, signal: AbortSignal | undefined, follow: boolean) {
@@ -228,6 +335,8 @@ export class ExporterEngine {
    * {@link ExportPipeline.finish}); then waits until the send queue is empty or `signal` aborts.
    */
   async finish(stamp: FinishStamp, signal?: AbortSignal): Promise<void> {
+    this.#liveAbort.abort();
+    await this.#live;
     const now = this.now();
     this.unfollow();
     this.#pipeline?.finish(now, stamp);
@@ -238,6 +347,10 @@ export class ExporterEngine {
 
   /** Closes the sockets and the dump file (what is still queued is dropped). */
   async close(): Promise<void> {
+    this.#liveAbort.abort();
+    await this.#live;
+    await this.#ownFabric?.close();
+    this.#ownFabric = undefined;
     this.unfollow();
     this.sender.cancel();
     await Promise.all(this.#targets.map((t) => t.close()));

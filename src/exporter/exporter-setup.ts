@@ -4,7 +4,13 @@
  * one {@link HostExport} per `output.cflowd` host. Shared by the daemon and the one-shot `flowlens export`.
  */
 import { isAbsolute, join } from "node:path";
-import type { CflowdHostConfig, ExporterConfig, ExporterInputConfig, PcapSourceConfig } from "./config.ts";
+import type {
+  CflowdHostConfig,
+  ExporterConfig,
+  ExporterInputConfig,
+  LiveInterfaceConfig,
+  PcapSourceConfig,
+} from "./config.ts";
 import { cflowdHostName } from "./config.ts";
 import { FlowCache } from "./flow-cache.ts";
 import { HostExport } from "./host-export.ts";
@@ -51,6 +57,16 @@ export function parserOf(input: ExporterInputConfig, source: PcapSourceConfig): 
     inputIfIndex: list.map((r) => ifIndexOf(input, r)),
     defaultInput: Array.isArray(inRef) ? 0 : ifIndexOf(input, inRef),
     output: ifIndexOf(input, source["output-interface"]),
+  });
+}
+
+/** The packet parser of one live interface: input ifIndex from its `input-interface` or `snmp-ifindex[name]` (else 0). */
+export function liveParserOf(input: ExporterInputConfig, source: LiveInterfaceConfig): PacketParser {
+  const s = typeof source === "string" ? { name: source } : source;
+  return new PacketParser({
+    inputIfIndex: [],
+    defaultInput: ifIndexOf(input, "input-interface" in s ? (s["input-interface"] ?? s.name) : s.name),
+    output: ifIndexOf(input, "output-interface" in s ? s["output-interface"] : undefined),
   });
 }
 

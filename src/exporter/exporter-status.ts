@@ -10,8 +10,10 @@ import type { Sampler } from "./sampler.ts";
 
 /** One capture source's progress. */
 export interface SourceStatus {
+  /** The capture file; for a live source (`pace: "live"`) the interface; `simulated fabric` for the simulation. */
   file: string;
-  pace: "as-fast-as-possible" | "recorded";
+  pace: "as-fast-as-possible" | "recorded" | "live" | "simulated";
+  /** A live source is `reading` once tcpdump listens, and `done` when the exporter stopped it. */
   state: "waiting" | "reading" | "done" | "failed";
   /** Packets read from it. */
   packets: number;

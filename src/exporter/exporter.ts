@@ -13,6 +13,7 @@ import type { ExporterConfig } from "./config.ts";
 import { ExporterEngine } from "./exporter-engine.ts";
 import { registerExporterMetrics } from "./exporter-metrics.ts";
 import type { ExporterStatus } from "./exporter-status.ts";
+import type { SimTrafficFabric } from "./sim-traffic-source.ts";
 
 /** Options of {@link startExporter}. */
 export interface StartExporterOptions {
@@ -21,6 +22,10 @@ export interface StartExporterOptions {
   drainTimeoutMs?: number;
   /** Most datagrams sent per second over all hosts, 0 = no limit (default 10 000). */
   sendRate?: number;
+  /** The live capture command before tcpdump's arguments (default `["tcpdump"]`). */
+  captureCommand?: readonly string[];
+  /** The fabric whose traffic `input.simulation` exports (default: one of the default topology). */
+  fabric?: SimTrafficFabric;
 }
 
 /** A running exporter. */
@@ -45,7 +50,12 @@ export async function startExporter(config: ExporterConfig, options: StartExport
   if (config["port-mirroring"] !== undefined) {
     log.warn("port-mirroring is configured but not performed: it needs live capture, which comes with issue 6");
   }
-  const engine = await ExporterEngine.open(config, { logger: options.logger, sendRate: options.sendRate });
+  const engine = await ExporterEngine.open(config, {
+    logger: options.logger,
+    sendRate: options.sendRate,
+    captureCommand: options.captureCommand,
+    fabric: options.fabric,
+  });
   let http: HttpServer | undefined;
   try {
     const metrics = new Metrics();

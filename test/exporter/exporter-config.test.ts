@@ -124,9 +124,14 @@ port-mirroring: { input: { rate: 1 }, output: { interface: ge-0/0/2, next-hop: 1
     assert.equal(load("port-mirroring: { output: { interface: ge-0/0/2 } }")["port-mirroring"]?.input.rate, 1);
   });
 
-  it("refuses live capture from interfaces, naming the helper it waits for", () => {
-    assert.deepEqual(refusal("input: { interfaces: [eth0] }"), [`input.interfaces: ${LIVE_CAPTURE_UNAVAILABLE}`]);
-    assert.match(LIVE_CAPTURE_UNAVAILABLE, /issue 6/);
+  it("accepts live capture interfaces (tcpdump), checking their interface names", () => {
+    const c = load("input: { interfaces: [eth0, { name: eth1, filter: udp, snaplen: 128 }], simulation: true }");
+    assert.deepEqual(c.input.interfaces, ["eth0", { name: "eth1", filter: "udp", snaplen: 128 }]);
+    assert.equal(c.input.simulation, true);
+    assert.deepEqual(refusal("input: { interfaces: [{ name: eth0, input-interface: ge-9 }] }"), [
+      'input.interfaces[0].input-interface: interface "ge-9" is not in input.snmp-ifindex',
+    ]);
+    assert.match(LIVE_CAPTURE_UNAVAILABLE, /tcpdump/);
   });
 
   it("refuses version 8 without aggregation, unknown interfaces, duplicates, bad values and unknown keys", () => {
@@ -175,9 +180,9 @@ output:
     assert.equal(doc["flow-cache"]["flow-active-timeout"], "10m");
     // The dump loads back to the same configuration.
     assert.deepEqual(load(dumped.text), load(EXAMPLE));
-    const bad = checkConfig({ schema: exporterConfigSchema, text: "input: { interfaces: [eth0] }", env: {} });
+    const bad = checkConfig({ schema: exporterConfigSchema, text: "input: { interfaces: [{ snaplen: 1 }] }", env: {} });
     assert.equal(bad.exitCode, 1);
-    assert.match(bad.text, /^input\.interfaces: live capture/);
+    assert.match(bad.text, /^input\.interfaces\[0\]/);
   });
 
   it("takes environment overrides", () => {
