@@ -136,7 +136,7 @@ export async function runAgentBench(): Promise<void> {
 
 async function serve(): Promise<void> {
   const { agentConfigSchema } = await import("../src/agent/config.ts");
-  const { startSimulatedAgent } = await import("../src/agent/sim-network.ts");
+  const { startSimulatedAgent } = await import("../src/cli/daemon/sim-agent.ts");
   const { createLogger } = await import("../src/runtime/logger.ts");
   const config = agentConfigSchema.parse({ "log-level": "warn", http: { port: 0 } });
   const agent = await startSimulatedAgent(config, { logger: createLogger({ level: "warn" }) });

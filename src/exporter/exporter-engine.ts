@@ -35,7 +35,7 @@ import { PacketParser } from "./packet-parser.ts";
 import { LocalDumpWriter } from "./local-dump-writer.ts";
 import type { RouteTable } from "./route-table.ts";
 import type { Sampler } from "./sampler.ts";
-import { defaultSimTrafficFabric, runSimTraffic, type SimTrafficFabric } from "./sim-traffic-source.ts";
+import { runSimTraffic, type SimTrafficFabric } from "./sim-traffic-source.ts";
 import { ExportClock, ExportOptionError } from "./v5-batcher.ts";
 
 /** Backlog of the send queue above which reading a capture waits, and the level it waits for. */
@@ -52,7 +52,7 @@ export interface ExporterEngineOptions {
   logger?: Logger;
   /** The live capture command before tcpdump's arguments (default `["tcpdump"]`; tests wrap it in `ip netns exec`). */
   captureCommand?: readonly string[];
-  /** The fabric of `input.simulation` (default: a fabric of the default topology, closed with the engine). */
+  /** The fabric of `input.simulation` (the caller creates and closes it; without one that source fails). */
   fabric?: SimTrafficFabric;
 }
 
@@ -82,7 +82,6 @@ export class ExporterEngine {
   #following = false;
   readonly #captureCommand: readonly string[] | undefined;
   readonly #fabric: SimTrafficFabric | undefined;
-  #ownFabric: { close(): Promise<void> } | undefined;
   readonly #liveAbort = new AbortController();
   #live: Promise<unknown> = Promise.resolve();
 
@@ -234,15 +233,16 @@ export class ExporterEngine {
   }
 
   async #simulate(i: number, pipeline: ExportPipeline): Promise<void> {
-    let fabric = this.#fabric;
-    if (fabric === undefined) {
-      const own = defaultSimTrafficFabric();
-      this.#ownFabric = own;
-      fabric = own;
-    }
+    const fabric = this.#fabric;
     const parser = new PacketParser({ inputIfIndex: [], defaultInput: 0, output: 0 });
     this.#parsers.push(parser);
     const status = this.sources[i];
+    if (fabric === undefined) {
+      status.state = "failed";
+      status.error = "input.simulation needs the simulated fabric, which flowlens exporter and flowlens up supply";
+      this.#logger?.error({ component: "exporter", err: status.error }, "simulated traffic");
+      return;
+    }
     status.state = "reading";
     try {
       await runSimTraffic(
@@ -349,8 +349,6 @@ export class ExporterEngine {
   async close(): Promise<void> {
     this.#liveAbort.abort();
     await this.#live;
-    await this.#ownFabric?.close();
-    this.#ownFabric = undefined;
     this.unfollow();
     this.sender.cancel();
     await Promise.all(this.#targets.map((t) => t.close()));

@@ -24,7 +24,7 @@ export interface StartExporterOptions {
   sendRate?: number;
   /** The live capture command before tcpdump's arguments (default `["tcpdump"]`). */
   captureCommand?: readonly string[];
-  /** The fabric whose traffic `input.simulation` exports (default: one of the default topology). */
+  /** The fabric whose traffic `input.simulation` exports (the caller closes it after `stop`). */
   fabric?: SimTrafficFabric;
 }
 

@@ -7,10 +7,10 @@
  * spread evenly over the interval in time order and go through the parser, the sampler and the flow cache like
  * captured packets, on the wall clock. What the flows had sent before the source started is not exported.
  *
- * This file imports the fabric's types from `src/sim/` (as `src/agent/sim-network.ts` does), the one exception to the
- * exporter's `wire`/`runtime` boundary, for the embedded default only.
+ * The fabric is the caller's (flowlens exporter and flowlens up create it in src/cli): only the flow record's type comes
+ * from `src/sim/`.
  */
-import { createSimFabric, type SimFlow } from "../sim/index.ts";
+import type { SimFlow } from "../sim/index.ts";
 import type { CapturedPacket } from "../wire/capture-parser.ts";
 
 /** Link type of the synthetic packets: raw IPv4 (LINKTYPE_RAW). */
@@ -22,11 +22,6 @@ export const SIM_TRAFFIC_INTERVAL_MS = 1000;
 export interface SimTrafficFabric {
   /** The fabric's application flows with their running packet and byte counts. */
   flows(): SimFlow[];
-}
-
-/** A fabric of the default topology on the wall clock (docs/sim.md), for an exporter given none; close it after use. */
-export function defaultSimTrafficFabric(): SimTrafficFabric & { close(): Promise<void> } {
-  return createSimFabric();
 }
 
 interface Pending {

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import { agentConfigSchema } from "../../src/agent/config.ts";
 import { defaultAgentConfigText } from "../../src/agent/default-config.ts";
-import { startSimulatedAgent } from "../../src/agent/sim-network.ts";
+import { startSimulatedAgent } from "../../src/cli/daemon/sim-agent.ts";
 import { loadConfig } from "../../src/runtime/config.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";

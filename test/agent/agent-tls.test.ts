@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { agentConfigSchema } from "../../src/agent/config.ts";
-import { startSimulatedAgent } from "../../src/agent/sim-network.ts";
+import { startSimulatedAgent } from "../../src/cli/daemon/sim-agent.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";
 import { needsProgram } from "../helpers/requirements.ts";

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { buildAgent } from "../../src/agent/agent.ts";
 import { agentConfigSchema } from "../../src/agent/config.ts";
-import { simFlowSource } from "../../src/agent/sim-network.ts";
+import { simFlowSource } from "../../src/cli/daemon/sim-agent.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";
 import { createSimFabric, type SimFabric } from "../../src/sim/index.ts";

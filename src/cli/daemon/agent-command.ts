@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { type AgentConfig, agentConfigSchema } from "../../agent/config.ts";
-import { type RunningSimulatedAgent, startSimulatedAgent } from "../../agent/sim-network.ts";
+import { type RunningSimulatedAgent, startSimulatedAgent } from "./sim-agent.ts";
 import { type ConfigSource, checkConfig, dumpConfig, loadConfig } from "../../runtime/config.ts";
 import { ConfigError, errorSummary } from "../../runtime/errors.ts";
 import { Lifecycle } from "../../runtime/lifecycle.ts";

@@ -7,7 +7,7 @@
  */
 import { defaultAgentConfigText } from "../../agent/default-config.ts";
 import { agentConfigSchema } from "../../agent/config.ts";
-import { startSimulatedAgent } from "../../agent/sim-network.ts";
+import { startSimulatedAgent } from "./sim-agent.ts";
 import { startCollector } from "../../collector/collector.ts";
 import { collectorConfigSchema } from "../../collector/config.ts";
 import { defaultCollectorConfigText } from "../../collector/default-config.ts";

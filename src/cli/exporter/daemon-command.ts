@@ -43,7 +43,12 @@ async function runExporterDaemon(options: DaemonOptions): Promise<void> {
   let running: RunningExporter;
   try {
     const { startExporter } = await import("../../exporter/exporter.ts"); // loaded only when the daemon runs
-    running = await startExporter(config, { logger });
+    if (config.input.simulation) {
+      // The simulated fabric whose traffic input.simulation exports (a simulation: nothing is captured).
+      const fabric = (await import("../../sim/index.ts")).createSimFabric();
+      lifecycle.onDrain("simulated fabric", () => fabric.close());
+      running = await startExporter(config, { logger, fabric });
+    } else running = await startExporter(config, { logger });
   } catch (e) {
     const { code, message } = errorSummary(e);
     process.stderr.write(`flowlens exporter: cannot start: ${message} (${code})\n`);

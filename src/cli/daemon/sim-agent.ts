@@ -2,17 +2,18 @@
  * Daemon wiring of the agent on the simulated fabric (`src/sim/`): list/flow's flow source from the fabric's own flows,
  * and {@link startSimulatedAgent}, which builds a fabric (the default topology or one from a YAML file) and starts the
  * agent on it; what `flowlens agent` runs while no real transport exists and what `flowlens up` runs. `/version` and
- * every log line say the network is simulated.
+ * every log line say the network is simulated. It lives in src/cli because it joins two parts that may not import each
+ * other (src/agent and src/sim: DESIGN.md's boundaries).
  */
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
-import type { Logger } from "../runtime/logger.ts";
-import type { Metrics } from "../runtime/metrics.ts";
-import { createSimFabric, type SimFabric } from "../sim/index.ts";
-import { type RunningAgent, startAgent } from "./agent.ts";
-import type { AgentClock } from "./clock.ts";
-import type { AgentConfig } from "./config.ts";
-import type { FlowSource, SniffedFlow } from "./flow-source.ts";
+import type { Logger } from "../../runtime/logger.ts";
+import type { Metrics } from "../../runtime/metrics.ts";
+import { createSimFabric, type SimFabric } from "../../sim/index.ts";
+import { type RunningAgent, startAgent } from "../../agent/agent.ts";
+import type { AgentClock } from "../../agent/clock.ts";
+import type { AgentConfig } from "../../agent/config.ts";
+import type { FlowSource, SniffedFlow } from "../../agent/flow-source.ts";
 
 /** list/flow's flows from the fabric's configured application flows (plain and VXLAN overlay). */
 export function simFlowSource(fabric: SimFabric): FlowSource {
