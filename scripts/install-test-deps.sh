@@ -16,6 +16,7 @@ declare -A PACKAGES=(
   [openssl]=/usr/bin/openssl
   [tcpdump]=/usr/bin/tcpdump
   [iproute2]=/usr/sbin/ip
+  [python3-minimal]=/usr/bin/python3
 )
 
 missing=()

@@ -8,6 +8,7 @@ import { registerAgentCommands } from "./daemon/agent-command.ts";
 import { registerCollectorDaemonCommands } from "./daemon/collector-command.ts";
 import { registerDecodeCommand } from "./decode/command.ts";
 import { registerExporterCommands } from "./exporter/register.ts";
+import { registerLabCommands } from "./lab/register.ts";
 import { packageVersion } from "../runtime/version-info.ts";
 
 /** Builds the command tree (exported for tests). */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerCollectorDaemonCommands(program);
   registerExporterCommands(program);
   registerAgentCommands(program);
+  registerLabCommands(program);
   // Last: its verb abbreviations (sh, cl, req...) are computed from the commands registered before it.
   registerCollectorCommands(program);
   for (const c of program.commands) c.exitOverride();
