@@ -4,6 +4,7 @@
  * keeping only the unconsumed tail. Memory stays bounded by the largest record or block allowed, not by the file.
  * Issue 2 ("Capture files"); formats in `pcap-reader.ts` and `pcapng-reader.ts`.
  */
+import { ChunkStream } from "./chunk-stream.ts";
 import { TruncatedError, WireError } from "./errors.ts";
 import { isPcapMagic, type PcapFileHeader, PcapRecordReader } from "./pcap-reader.ts";
 import { PCAPNG_BLOCK_TYPE_SHB, PcapngBlockReader, type PcapngInterface } from "./pcapng-reader.ts";
@@ -56,7 +57,6 @@ export interface CaptureParserOptions {
   maxBlockLength?: number;
 }
 
-const EMPTY = new Uint8Array(0);
 const MAGIC_LENGTH = 4;
 
 /**
@@ -72,14 +72,7 @@ const MAGIC_LENGTH = 4;
 export class CaptureParser {
   readonly #options: CaptureParserOptions;
   #reader: PcapRecordReader | PcapngBlockReader | undefined;
-  #buf: Uint8Array = EMPTY;
-  #pos = 0;
-  /** File offset of #buf[0]. */
-  #base = 0;
-  /** Chunks pushed after #buf, not yet looked at; #queue[#head] is the next one. */
-  #queue: Uint8Array[] = [];
-  #head = 0;
-  #queued = 0;
+  readonly #in = new ChunkStream();
   #ended = false;
   #error: WireError | undefined;
 
@@ -104,26 +97,18 @@ export class CaptureParser {
 
   /** Absolute file offset of the first byte not yet consumed. */
   get offset(): number {
-    return this.#base + this.#pos;
+    return this.#in.base + this.#in.pos;
   }
 
   /** Bytes pushed but not yet consumed (the partial tail). */
   get buffered(): number {
-    return this.#buf.length - this.#pos + this.#queued;
+    return this.#in.buffered;
   }
 
   /** Appends the next chunk of the file. */
   push(chunk: Uint8Array): void {
     if (this.#ended) throw new WireError("ERR_CAPTURE_ENDED", "capture parser: push after end", this.offset);
-    if (chunk.length === 0) return;
-    if (this.#pos === this.#buf.length && this.#queued === 0) {
-      this.#base += this.#buf.length;
-      this.#buf = chunk;
-      this.#pos = 0;
-      return;
-    }
-    this.#queue.push(chunk);
-    this.#queued += chunk.length;
+    this.#in.push(chunk);
   }
 
   /**
@@ -136,8 +121,8 @@ export class CaptureParser {
       for (;;) {
         const need = this.#ready();
         if (need < 0) return undefined;
-        const packet = this.#reader!.take(this.#buf, this.#pos, this.#base + this.#pos);
-        this.#pos += need;
+        const packet = this.#reader!.take(this.#in.buf, this.#in.pos, this.#in.base + this.#in.pos);
+        this.#in.pos += need;
         if (packet !== undefined) return packet;
       }
     } catch (e) {
@@ -176,18 +161,18 @@ export class CaptureParser {
   /** Size of the complete unit now at #pos, or -1 when more input is needed; throws when input ended inside a unit. */
   #ready(): number {
     for (;;) {
-      const available = this.#buf.length - this.#pos;
+      const available = this.#in.buf.length - this.#in.pos;
       let reader = this.#reader;
       let need = MAGIC_LENGTH;
       if (reader === undefined && available >= MAGIC_LENGTH) reader = this.#detect();
-      if (reader !== undefined) need = reader.need(this.#buf, this.#pos, available, this.offset);
+      if (reader !== undefined) need = reader.need(this.#in.buf, this.#in.pos, available, this.offset);
       if (reader !== undefined && need <= available) return need;
-      if (!this.#fill(need)) {
-        if (!this.#ended || (available === 0 && this.#queued === 0 && reader !== undefined)) return -1;
+      if (!this.#in.fill(need)) {
+        if (!this.#ended || (available === 0 && this.#in.queued === 0 && reader !== undefined)) return -1;
         throw new TruncatedError(
           reader?.unitName() ?? "capture file magic",
           need,
-          available + this.#queued,
+          available + this.#in.queued,
           this.offset,
           reader?.truncatedCode ?? "ERR_PCAP_TRUNCATED",
         );
@@ -196,8 +181,8 @@ export class CaptureParser {
   }
 
   #detect(): PcapRecordReader | PcapngBlockReader {
-    const b = this.#buf;
-    const p = this.#pos;
+    const b = this.#in.buf;
+    const p = this.#in.pos;
     if (isPcapMagic(b, p)) this.#reader = new PcapRecordReader(this.#options);
     else if ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0 === PCAPNG_BLOCK_TYPE_SHB) {
       this.#reader = new PcapngBlockReader(this.#options);
@@ -206,52 +191,6 @@ export class CaptureParser {
       throw new WireError("ERR_PCAP_MAGIC", `not a pcap or pcapng file: first bytes 0x${hex}`, this.offset);
     }
     return this.#reader;
-  }
-
-  /** Makes at least `need` bytes contiguous at #pos, if that many are pushed; copies only when a unit spans chunks. */
-  #fill(need: number): boolean {
-    let available = this.#buf.length - this.#pos;
-    if (available + this.#queued < need) return false;
-    if (available === 0) {
-      this.#base += this.#buf.length;
-      this.#buf = this.#shift();
-      this.#pos = 0;
-      available = this.#buf.length;
-      if (available >= need) return true;
-    }
-    const merged = new Uint8Array(need);
-    merged.set(this.#buf.subarray(this.#pos), 0);
-    let at = available;
-    while (at < need) {
-      const chunk = this.#queue[this.#head];
-      const n = Math.min(chunk.length, need - at);
-      merged.set(n === chunk.length ? chunk : chunk.subarray(0, n), at);
-      at += n;
-      if (n === chunk.length) this.#shift();
-      else {
-        this.#queue[this.#head] = chunk.subarray(n);
-        this.#queued -= n;
-      }
-    }
-    this.#base += this.#pos;
-    this.#buf = merged;
-    this.#pos = 0;
-    return true;
-  }
-
-  /** Removes and returns the first queued chunk (amortised O(1)). */
-  #shift(): Uint8Array {
-    const chunk = this.#queue[this.#head];
-    this.#queue[this.#head++] = EMPTY;
-    this.#queued -= chunk.length;
-    if (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    return chunk;
   }
 }
 

@@ -3,6 +3,7 @@
  * record as soon as its bytes are complete, keeping only the unconsumed tail, so a multi-gigabyte RIB dump streams in
  * memory bounded by the largest record. Decoding is `mrt.ts`.
  */
+import { ChunkStream } from "./chunk-stream.ts";
 import { TruncatedError, WireError } from "./errors.ts";
 import {
   decodeMrtHeader,
@@ -32,8 +33,6 @@ export interface MrtFrame {
   fileOffset: number;
 }
 
-const EMPTY = new Uint8Array(0);
-
 /**
  * A push-fed MRT record reader. Usage: `push(chunk)`, then `next()` until it returns undefined (more input needed); at
  * the end of input `end()`, then `next()` until undefined. Chunks are kept by reference (do not modify one after pushing
@@ -46,13 +45,7 @@ const EMPTY = new Uint8Array(0);
  */
 export class MrtReader {
   readonly #maxRecordLength: number;
-  #buf: Uint8Array = EMPTY;
-  #pos = 0;
-  /** File offset of #buf[0]. */
-  #base = 0;
-  #queue: Uint8Array[] = [];
-  #head = 0;
-  #queued = 0;
+  readonly #in = new ChunkStream();
   #ended = false;
   #error: WireError | undefined;
   #recordOffset = 0;
@@ -65,7 +58,7 @@ export class MrtReader {
 
   /** Absolute file offset of the first byte not yet consumed. */
   get offset(): number {
-    return this.#base + this.#pos;
+    return this.#in.base + this.#in.pos;
   }
 
   /** File offset of the record most recently returned (or failed). */
@@ -85,7 +78,7 @@ export class MrtReader {
 
   /** Bytes pushed but not yet consumed. */
   get buffered(): number {
-    return this.#buf.length - this.#pos + this.#queued;
+    return this.#in.buffered;
   }
 
   /** The latest PEER_INDEX_TABLE read, which names the peers of the RIB entries after it. */
@@ -96,15 +89,7 @@ export class MrtReader {
   /** Appends the next chunk of the stream. */
   push(chunk: Uint8Array): void {
     if (this.#ended) throw new WireError("ERR_MRT_ENDED", "MRT reader: push after end", this.offset);
-    if (chunk.length === 0) return;
-    if (this.#pos === this.#buf.length && this.#queued === 0) {
-      this.#base += this.#buf.length;
-      this.#buf = chunk;
-      this.#pos = 0;
-    } else {
-      this.#queue.push(chunk);
-      this.#queued += chunk.length;
-    }
+    this.#in.push(chunk);
   }
 
   /** Marks the end of input; drain the rest with {@link next}, which reports a final record cut short. */
@@ -141,17 +126,17 @@ export class MrtReader {
     let length: number;
     try {
       if (!this.#fill(MRT_HEADER_LENGTH)) return undefined;
-      header = decodeMrtHeader(this.#buf, this.#pos, this.#maxRecordLength);
+      header = decodeMrtHeader(this.#in.buf, this.#in.pos, this.#maxRecordLength);
       length = MRT_HEADER_LENGTH + header.length;
       if (!this.#fill(length)) return undefined;
     } catch (e) {
       throw this.#fail(e);
     }
-    const start = this.#pos;
-    this.#recordOffset = this.#base + start;
-    this.#pos += length;
+    const start = this.#in.pos;
+    this.#recordOffset = this.#in.base + start;
+    this.#in.pos += length;
     this.#records++;
-    return { header, bytes: this.#buf, offset: start + MRT_HEADER_LENGTH, fileOffset: this.#recordOffset };
+    return { header, bytes: this.#in.buf, offset: start + MRT_HEADER_LENGTH, fileOffset: this.#recordOffset };
   }
 
   /** Yields every record available now (see {@link next}; a message error ends the iteration by throwing). */
@@ -161,7 +146,7 @@ export class MrtReader {
 
   /** An error at an offset into #buf, moved to the file offset (the buffer may be a merged copy of chunks). */
   #rebase(e: unknown, bufferStart: number): WireError {
-    const fileStart = this.#base + bufferStart;
+    const fileStart = this.#in.base + bufferStart;
     if (e instanceof WireError) {
       return new WireError(e.code, e.message, fileStart + (e.offset - bufferStart), { cause: e });
     }
@@ -169,61 +154,16 @@ export class MrtReader {
   }
 
   #fail(e: unknown): WireError {
-    this.#error = this.#rebase(e, this.#pos);
+    this.#error = this.#rebase(e, this.#in.pos);
     return this.#error;
   }
 
-  /**
-   * Makes `need` bytes contiguous at #pos. Returns false when fewer are pushed and input may continue (or input ended
-   * cleanly between records); throws `ERR_MRT_TRUNCATED` when input ended inside a record.
-   */
+  /** Makes `need` bytes contiguous at the read position; at the end of input, a shortfall is a truncated record. */
   #fill(need: number): boolean {
-    let available = this.#buf.length - this.#pos;
-    if (available >= need) return true;
-    if (available + this.#queued < need) {
-      if (!this.#ended || available + this.#queued === 0) return false;
-      const what = need === MRT_HEADER_LENGTH ? "MRT header" : "MRT record";
-      throw new TruncatedError(what, need, available + this.#queued, this.#pos, "ERR_MRT_TRUNCATED");
-    }
-    if (available === 0) {
-      this.#base += this.#buf.length;
-      this.#buf = this.#shift();
-      this.#pos = 0;
-      available = this.#buf.length;
-      if (available >= need) return true;
-    }
-    const merged = new Uint8Array(need);
-    merged.set(this.#buf.subarray(this.#pos), 0);
-    let at = available;
-    while (at < need) {
-      const chunk = this.#queue[this.#head];
-      const n = Math.min(chunk.length, need - at);
-      merged.set(n === chunk.length ? chunk : chunk.subarray(0, n), at);
-      at += n;
-      if (n === chunk.length) this.#shift();
-      else {
-        this.#queue[this.#head] = chunk.subarray(n);
-        this.#queued -= n;
-      }
-    }
-    this.#base += this.#pos;
-    this.#buf = merged;
-    this.#pos = 0;
-    return true;
-  }
-
-  /** Removes and returns the first queued chunk (amortised O(1)). */
-  #shift(): Uint8Array {
-    const chunk = this.#queue[this.#head];
-    this.#queue[this.#head++] = EMPTY;
-    this.#queued -= chunk.length;
-    if (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    return chunk;
+    if (this.#in.fill(need)) return true;
+    const available = this.#in.buffered;
+    if (!this.#ended || available === 0) return false;
+    const what = need === MRT_HEADER_LENGTH ? "MRT header" : "MRT record";
+    throw new TruncatedError(what, need, available, this.#in.pos, "ERR_MRT_TRUNCATED");
   }
 }
