@@ -1,0 +1,310 @@
+/**
+ * The raw probe transport (`ProbeTransport` named `raw`, issue 6; docs/probe-helper.md, "Raw transport"): real packets
+ * through the privileged helper `native/flowlens-probe`. Flow probes carry the flow's exact 5-tuple (UDP with its
+ * checksum held constant or zero, TCP as bare ACKs), the TTL walking out, and the probe's identity in the IPv4
+ * identification; ICMP Time Exceeded / Destination Unreachable are matched back through the quoted IPv4 header and
+ * ports, and TCP answers of the destination through their ports and sequence number. RTTs come from the helper's kernel
+ * receive timestamps. VXLAN tunnel targets are not probed yet (TODO): every TTL resolves as `timeout`.
+ */
+import { randomInt } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { ipv4FromString, ipv4ToString } from "../wire/ipv4-address.ts";
+import { IPPROTO_TCP, IPPROTO_UDP } from "../wire/ipv4.ts";
+import { TCP_RST } from "../wire/tcp-flags.ts";
+import { HelperClosedError } from "./helper/errors.ts";
+import type { ReceivedPacket } from "./helper/framing.ts";
+import { ProbeHelper, type ProbeHelperOptions } from "./helper/probe-helper.ts";
+import { encodeTcpProbe, encodeUdpProbe, udpFlowChecksum } from "./raw/probe-packets.ts";
+import { type ParsedReply, parseReply } from "./raw/reply-parser.ts";
+import type { FlowTuple, ProbeBatchOptions, ProbeReply, ProbeTarget, ProbeTransport } from "./transport.ts";
+
+/** Options of {@link createRawTransport}: where the helper is and what to run it under. */
+export interface RawTransportOptions {
+  /** Path of the helper binary (default: `native/build/flowlens-probe`). */
+  helperPath?: string;
+  /** Command prefix that execs the helper, e.g. `["ip", "netns", "exec", "lab-h1"]`. */
+  wrapper?: readonly string[];
+  /** Called with each non-fatal helper ERROR line (a refused send, say). */
+  onError?: (line: string) => void;
+}
+
+/** Probe options the raw transport cannot honour (`ERR_RAW_PROBE_OPTIONS`): a TTL outside 1..255, a bad timeout. */
+export class RawProbeOptionsError extends Error {
+  /** Stable error code. */
+  readonly code = "ERR_RAW_PROBE_OPTIONS";
+  constructor(message: string) {
+    super(message);
+    this.name = "RawProbeOptionsError";
+  }
+}
+
+/** One probe in flight. */
+interface Pending {
+  ttl: number;
+  /** Key in the ICMP map: protocol, addresses and IP ID as sent. */
+  key: string;
+  flow: { proto: number; srcAddr: number; dstAddr: number; srcPort: number; dstPort: number };
+  identification: number;
+  /** TCP probes: the acknowledgment number, which a RST carries back as its sequence number. */
+  ack: number | null;
+  /** Send time, epoch nanoseconds (hrtime anchored to the wall clock). */
+  sentNs: bigint;
+  reply: ProbeReply | null;
+  batch: Batch;
+}
+
+/** One call of `probe()`. */
+interface Batch {
+  probes: Pending[];
+  done: boolean;
+  finish: () => void;
+}
+
+const NS_PER_SEC = 1_000_000_000n;
+
+/** `a.b.c.d:port` key of a TCP flow as the probe sent it. */
+function tcpFlowKey(src: number, dst: number, sport: number, dport: number): string {
+  return `${src}:${dst}:${sport}:${dport}`;
+}
+
+/**
+ * The `raw` probe transport. Create with {@link createRawTransport}; always {@link RawTransport.close} it. Batches may
+ * run concurrently (one per flow); each probe holds a distinct IP ID among those in flight for the same address pair.
+ */
+export class RawTransport implements ProbeTransport {
+  /** Transport name reported by the agent. */
+  readonly name = "raw";
+  /** Real packets, not a simulation. */
+  readonly simulated = false;
+  readonly #helper: ProbeHelper;
+  readonly #pending = new Map<string, Pending>();
+  readonly #tcpFlows = new Map<string, Set<Pending>>();
+  readonly #pump: Promise<void>;
+  /** Wall-clock anchor of the hrtime clock, epoch nanoseconds, and the hrtime it was taken at. */
+  readonly #epochAnchorNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e3)) * 1000n;
+  readonly #hrAnchor = process.hrtime.bigint();
+  readonly #ackBase = randomInt(2 ** 32);
+  #nextId = randomInt(1, 65536);
+  #closed = false;
+  /** Received packets that matched no probe in flight. */
+  unmatched = 0;
+
+  /** Wraps a started helper; prefer {@link createRawTransport}. */
+  constructor(helper: ProbeHelper) {
+    this.#helper = helper;
+    this.#pump = this.#run();
+  }
+
+  /** Sends one probe per TTL and resolves with one reply per TTL in `options.ttls` order. */
+  async probe(target: ProbeTarget, options: ProbeBatchOptions): Promise<ProbeReply[]> {
+    for (const ttl of options.ttls) {
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) throw new RawProbeOptionsError(`TTL ${ttl} outside 1..255`);
+    }
+    if (!(options.timeoutMs >= 0)) throw new RawProbeOptionsError(`timeout ${options.timeoutMs} ms`);
+    if (this.#closed) throw new HelperClosedError("raw probe transport is closed");
+    const timeouts = () => options.ttls.map((ttl) => timeoutReply(ttl));
+    if (target.kind === "tunnel") {
+      // TODO(issue 6): VXLAN probes (outer UDP to 4789 from the VTEP and outer sport, VXLAN header, inner Ethernet +
+      // IPv4). Until then every TTL of a tunnel is unanswered, after the timeout as on a silent network.
+      await delay(options.timeoutMs, options.signal);
+      return timeouts();
+    }
+    if (options.signal?.aborted) return timeouts();
+    return this.#probeFlow(target.flow, target.checksum, options);
+  }
+
+  /** Stops the helper (closes its stdin, kills it by PID after 2 s); batches in flight resolve as timeouts. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#helper.close();
+    await this.#pump;
+    this.#finishAll();
+  }
+
+  #probeFlow(flow: FlowTuple, checksum: boolean, options: ProbeBatchOptions): Promise<ProbeReply[]> {
+    const proto = flow.proto === "tcp" ? IPPROTO_TCP : IPPROTO_UDP;
+    const f = {
+      proto,
+      srcAddr: ipv4FromString(flow.src),
+      dstAddr: ipv4FromString(flow.dst),
+      srcPort: flow.sport,
+      dstPort: flow.dport,
+    };
+    const held = proto === IPPROTO_UDP && checksum ? udpFlowChecksum(f.srcAddr, f.dstAddr, f.srcPort, f.dstPort) : null;
+    // A random sequence number per batch: a live connection's receive window covers it with negligible chance, and a
+    // bare ACK outside the window draws at most a duplicate ACK, never a reset (RFC 9293, 3.10.7.4).
+    const seq = randomInt(2 ** 32);
+    return new Promise<ProbeReply[]>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const batch: Batch = { probes: [], done: false, finish: () => {} };
+      const onAbort = () => batch.finish();
+      batch.finish = () => {
+        if (batch.done) return;
+        batch.done = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        for (const p of batch.probes) this.#forget(p);
+        // Probes beyond the destination reach it too; like the simulation, only the nearest answer counts.
+        const reach = destinationTtl(batch);
+        resolve(batch.probes.map((p) => (p.reply !== null && p.ttl <= reach ? p.reply : timeoutReply(p.ttl))));
+      };
+      try {
+        for (const ttl of options.ttls) {
+          const identification = this.#allocateId(proto, f.srcAddr, f.dstAddr);
+          const key = `${proto}:${f.srcAddr}:${f.dstAddr}:${identification}`;
+          const ack = proto === IPPROTO_TCP ? (this.#ackBase + identification) >>> 0 : null;
+          const fields = { ...f, ttl, identification };
+          const packet =
+            ack === null
+              ? encodeUdpProbe({ ...fields, attempt: options.attempt, checksum: held })
+              : encodeTcpProbe({ ...fields, sequenceNumber: seq, acknowledgmentNumber: ack });
+          const p: Pending = { ttl, key, flow: f, identification, ack, sentNs: 0n, reply: null, batch };
+          batch.probes.push(p);
+          this.#pending.set(key, p);
+          if (ack !== null) {
+            const k = tcpFlowKey(f.srcAddr, f.dstAddr, f.srcPort, f.dstPort);
+            const set = this.#tcpFlows.get(k) ?? new Set<Pending>();
+            set.add(p);
+            this.#tcpFlows.set(k, set);
+          }
+          p.sentNs = this.#nowNs();
+          this.#helper.send(packet);
+        }
+      } catch (e) {
+        batch.done = true;
+        for (const p of batch.probes) this.#forget(p);
+        reject(e);
+        return;
+      }
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(batch.finish, options.timeoutMs);
+      if (batch.probes.length === 0) batch.finish();
+    });
+  }
+
+  /** The next IP ID (1..65535) not in flight for this protocol and address pair. */
+  #allocateId(proto: number, src: number, dst: number): number {
+    for (let tries = 0; tries < 65535; tries++) {
+      const id = this.#nextId;
+      this.#nextId = id === 65535 ? 1 : id + 1;
+      if (!this.#pending.has(`${proto}:${src}:${dst}:${id}`)) return id;
+    }
+    throw new RawProbeOptionsError("65535 probes in flight for one address pair");
+  }
+
+  #forget(p: Pending): void {
+    if (this.#pending.get(p.key) === p) this.#pending.delete(p.key);
+    if (p.ack !== null) {
+      const k = tcpFlowKey(p.flow.srcAddr, p.flow.dstAddr, p.flow.srcPort, p.flow.dstPort);
+      const set = this.#tcpFlows.get(k);
+      set?.delete(p);
+      if (set?.size === 0) this.#tcpFlows.delete(k);
+    }
+  }
+
+  #nowNs(): bigint {
+    return this.#epochAnchorNs + (process.hrtime.bigint() - this.#hrAnchor);
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for await (const packet of this.#helper) this.#onPacket(packet);
+    } catch {
+      // The helper failed (a corrupt stream): it is killed; batches in flight end as timeouts below.
+    }
+    this.#closed = true;
+    this.#finishAll();
+  }
+
+  #finishAll(): void {
+    for (const p of [...this.#pending.values()]) p.batch.finish();
+  }
+
+  #onPacket(packet: ReceivedPacket): void {
+    const r = parseReply(packet.bytes);
+    const match = r === null ? null : this.#match(r);
+    if (match === null || match.probe.reply !== null) {
+      this.unmatched++;
+      return;
+    }
+    const { probe, outcome, responder } = match;
+    const ns = packet.receivedAtNs;
+    const rtt = Number(ns - probe.sentNs) / 1e9;
+    probe.reply = {
+      ttl: probe.ttl,
+      outcome,
+      responder: ipv4ToString(responder),
+      rttSeconds: Math.max(0, rtt),
+      receivedAt: { sec: Number(ns / NS_PER_SEC), usec: Number((ns % NS_PER_SEC) / 1000n) },
+    };
+    const reach = destinationTtl(probe.batch);
+    if (probe.batch.probes.every((p) => p.reply !== null || p.ttl > reach)) probe.batch.finish();
+  }
+
+  /** The probe a parsed packet answers, and how; null when it answers none in flight. */
+  #match(r: ParsedReply): { probe: Pending; outcome: ProbeReply["outcome"]; responder: number } | null {
+    if (r.kind === "icmp") {
+      const q = r.quoted;
+      const p = this.#pending.get(`${q.protocol}:${q.srcAddr}:${q.dstAddr}:${q.identification}`);
+      if (p === undefined || q.srcPort !== p.flow.srcPort || q.dstPort !== p.flow.dstPort) return null;
+      if (r.error === "time-exceeded") return { probe: p, outcome: "time-exceeded", responder: r.responder };
+      // Destination Unreachable counts only from the destination itself (port unreachable for UDP); a router's
+      // network/host unreachable is left unmatched, and the probe times out.
+      if (r.responder !== p.flow.dstAddr) return null;
+      return { probe: p, outcome: "destination", responder: r.responder };
+    }
+    // A TCP answer comes back with the ports swapped.
+    const set = this.#tcpFlows.get(tcpFlowKey(r.dstAddr, r.srcAddr, r.dstPort, r.srcPort));
+    if (set === undefined) return null;
+    let chosen: Pending | null = null;
+    for (const p of set) {
+      if (p.reply !== null) continue;
+      // A reset to a bare ACK carries the ACK's acknowledgment number as its sequence number: the exact probe.
+      if ((r.flags & TCP_RST) !== 0 && r.sequenceNumber === p.ack) {
+        chosen = p;
+        break;
+      }
+      // Otherwise (a live connection's duplicate ACK) the highest TTL still waiting: the likeliest to have arrived.
+      if ((r.flags & TCP_RST) === 0 && (chosen === null || p.ttl > chosen.ttl)) chosen = p;
+    }
+    return chosen === null ? null : { probe: chosen, outcome: "destination", responder: r.srcAddr };
+  }
+}
+
+/** The smallest TTL the destination answered in `batch`, or Infinity. */
+function destinationTtl(batch: Batch): number {
+  let reach = Number.POSITIVE_INFINITY;
+  for (const p of batch.probes) if (p.reply?.outcome === "destination" && p.ttl < reach) reach = p.ttl;
+  return reach;
+}
+
+function timeoutReply(ttl: number): ProbeReply {
+  return { ttl, outcome: "timeout", responder: null, rttSeconds: null, receivedAt: null };
+}
+
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Starts the helper and returns the `raw` transport over it.
+ * @throws HelperUnavailableError (`ERR_PROBE_HELPER_UNAVAILABLE`) when the helper is not built, lacks CAP_NET_RAW or
+ *   fails to start; its message says what to do.
+ */
+export async function createRawTransport(options: RawTransportOptions = {}): Promise<RawTransport> {
+  const helperOptions: ProbeHelperOptions = {};
+  if (options.helperPath !== undefined) helperOptions.helperPath = options.helperPath;
+  if (options.wrapper !== undefined) helperOptions.wrapper = options.wrapper;
+  if (options.onError !== undefined) helperOptions.onError = options.onError;
+  return new RawTransport(await ProbeHelper.start(helperOptions));
+}

@@ -1,0 +1,125 @@
+/**
+ * Builders of the raw transport's probe packets (docs/probe-helper.md, "Raw transport"): whole IPv4 packets carrying a
+ * flow's exact 5-tuple, so ECMP (hashing addresses, protocol and ports) puts them on the flow's own path, with the
+ * probe's identity in the IPv4 identification, which ECMP does not hash. Pure functions over `src/wire/`.
+ */
+import { holdIpv4UdpChecksum } from "../../wire/checksum.ts";
+import { IPPROTO_TCP, IPV4_MIN_HEADER_LENGTH, encodeIpv4 } from "../../wire/ipv4.ts";
+import { TCP_MIN_HEADER_LENGTH, encodeTcp, fillTcpChecksumIpv4 } from "../../wire/tcp.ts";
+import { TCP_ACK } from "../../wire/tcp-flags.ts";
+import { encodeIpv4UdpPacket } from "../../wire/udp-packet.ts";
+
+/** Length of the UDP probe payload, bytes: identity (2), TTL (1), attempt (1), checksum adjustment word (2), pad (2). */
+export const UDP_PROBE_PAYLOAD_LENGTH = 8;
+/** Offset of the checksum adjustment word inside the UDP probe payload. */
+export const UDP_PROBE_ADJUST_OFFSET = 4;
+/** Receive window advertised by TCP probes (unscaled). */
+export const TCP_PROBE_WINDOW = 1024;
+
+/** One probe's header values; addresses are unsigned 32-bit. */
+export interface ProbeFields {
+  srcAddr: number;
+  dstAddr: number;
+  srcPort: number;
+  dstPort: number;
+  /** IPv4 time to live, 1..255. */
+  ttl: number;
+  /** IPv4 identification carrying the probe's identity, 1..65535 (0 would let the kernel choose). */
+  identification: number;
+}
+
+/** Options of a UDP probe. */
+export interface UdpProbeFields extends ProbeFields {
+  /** The try number (1 first), echoed in the payload for captures. */
+  attempt: number;
+  /**
+   * The UDP checksum to hold (1..0xffff, as transmitted; see {@link udpFlowChecksum}), or null for "no checksum" (0):
+   * `chksum: false` of the API.
+   */
+  checksum: number | null;
+}
+
+/** Options of a TCP probe. */
+export interface TcpProbeFields extends ProbeFields {
+  /** Sequence number, chosen outside any live window of the flow. */
+  sequenceNumber: number;
+  /** Acknowledgment number; a closed port's RST carries it back as its sequence number (RFC 9293, 3.10.7.1). */
+  acknowledgmentNumber: number;
+}
+
+/**
+ * The UDP checksum every probe of a flow carries: the checksum of the flow's probe with an all-zero payload (so it
+ * depends only on the tuple). Paris traceroute's trick: routers that hash the checksum keep the flow's path too.
+ */
+export function udpFlowChecksum(srcAddr: number, dstAddr: number, srcPort: number, dstPort: number): number {
+  const base = encodeIpv4UdpPacket({
+    srcAddr,
+    dstAddr,
+    srcPort,
+    dstPort,
+    payload: new Uint8Array(UDP_PROBE_PAYLOAD_LENGTH),
+  });
+  const c = (base[IPV4_MIN_HEADER_LENGTH + 6] << 8) | base[IPV4_MIN_HEADER_LENGTH + 7];
+  return c === 0 ? 0xffff : c;
+}
+
+/**
+ * An IPv4/UDP probe: the flow's addresses and ports, the TTL, the identity in the IP ID and the payload, and the UDP
+ * checksum held at `checksum` by the payload's adjustment word (or 0 when `checksum` is null).
+ * @throws WireError for a field out of range.
+ */
+export function encodeUdpProbe(f: UdpProbeFields): Uint8Array {
+  const payload = new Uint8Array(UDP_PROBE_PAYLOAD_LENGTH);
+  payload[0] = f.identification >>> 8;
+  payload[1] = f.identification & 0xff;
+  payload[2] = f.ttl;
+  payload[3] = Math.min(f.attempt, 255);
+  const packet = encodeIpv4UdpPacket({
+    srcAddr: f.srcAddr,
+    dstAddr: f.dstAddr,
+    srcPort: f.srcPort,
+    dstPort: f.dstPort,
+    payload,
+    ttl: f.ttl,
+    identification: f.identification,
+    udpChecksum: false,
+  });
+  if (f.checksum !== null) holdIpv4UdpChecksum(packet, UDP_PROBE_ADJUST_OFFSET, f.checksum);
+  return packet;
+}
+
+/**
+ * An IPv4/TCP probe: a bare ACK segment (never SYN) with the flow's ports, so a live connection at most answers with a
+ * duplicate ACK and a closed port with a RST; correct TCP and IP checksums.
+ * @throws WireError for a field out of range.
+ */
+export function encodeTcpProbe(f: TcpProbeFields): Uint8Array {
+  const total = IPV4_MIN_HEADER_LENGTH + TCP_MIN_HEADER_LENGTH;
+  const packet = new Uint8Array(total);
+  encodeIpv4(
+    {
+      totalLength: total,
+      identification: f.identification,
+      ttl: f.ttl,
+      protocol: IPPROTO_TCP,
+      srcAddr: f.srcAddr,
+      dstAddr: f.dstAddr,
+    },
+    packet,
+    0,
+  );
+  encodeTcp(
+    {
+      srcPort: f.srcPort,
+      dstPort: f.dstPort,
+      sequenceNumber: f.sequenceNumber >>> 0,
+      acknowledgmentNumber: f.acknowledgmentNumber >>> 0,
+      flags: TCP_ACK,
+      window: TCP_PROBE_WINDOW,
+    },
+    packet,
+    IPV4_MIN_HEADER_LENGTH,
+  );
+  fillTcpChecksumIpv4(packet, IPV4_MIN_HEADER_LENGTH, TCP_MIN_HEADER_LENGTH, f.srcAddr, f.dstAddr);
+  return packet;
+}
