@@ -6,8 +6,9 @@
  * log-level: info
  * http: { host: 127.0.0.1, port: 8080 }      # the CA API, /metrics, /healthz, /readyz, /version
  * auth: { token-file: /etc/flowlens/agent.token }   # optional: require Authorization: Bearer <token>
- * network: simulated                         # what probes go through (the simulated fabric until the raw transport)
+ * network: simulated                         # what probes go through: simulated (the default) or raw (real packets)
  * simulation: { topology-file: fabric.yaml } # optional: the fabric's topology (docs/sim.md); default topology without
+ * raw: { helper-path: /usr/lib/flowlens/flowlens-probe }  # network: raw only; default native/build/flowlens-probe
  * limits:
  *   max-active-flows: 2000                   # flows and tunnels together
  *   probes-per-second: 50000                 # the global probe budget
@@ -71,14 +72,20 @@ const simulationSchema = z.strictObject({
   "topology-file": z.string().min(1).optional(),
 });
 
+const rawSchema = z.strictObject({
+  /** The privileged probe helper (docs/probe-helper.md); default: `native/build/flowlens-probe` under the package. */
+  "helper-path": z.string().min(1).optional(),
+});
+
 /** The agent's configuration schema. */
 export const agentConfigSchema = z.strictObject({
   "log-level": logLevelSchema,
   http: httpListenSchema(AGENT_DEFAULT_PORT).default({ host: "127.0.0.1", port: AGENT_DEFAULT_PORT }),
   auth: authSchema.optional(),
   tls: tlsSchema.optional(),
-  network: z.enum(["simulated"]).default("simulated"),
+  network: z.enum(["simulated", "raw"]).default("simulated"),
   simulation: simulationSchema.default({}),
+  raw: rawSchema.default({}),
   limits: limitsSchema.default({
     "max-active-flows": 2000,
     "probes-per-second": 50_000,

@@ -1,12 +1,16 @@
 /**
  * `flowlens agent -c FILE [--check|--dump]` runs the Compute Agent (the CA API of compute-agent-api.txt) on a
- * configuration file (src/agent/config.ts; default bind 127.0.0.1:8080). Until the raw probe transport exists the
- * network is the simulated fabric, and the agent says so on start, in its logs and in `/version`. A bad configuration
- * is refused before anything starts (one `path: message` line per problem, exit 1).
+ * configuration file (src/agent/config.ts; default bind 127.0.0.1:8080). With `network: simulated` (the default) the
+ * network is the simulated fabric, and the agent says so on start, in its logs and in `/version`; with `network: raw`
+ * it probes the real network through the privileged helper (src/cli/daemon/raw-agent.ts), and a helper that is missing
+ * or lacks CAP_NET_RAW is refused at start in one line (exit 1). A bad configuration is refused before anything starts
+ * (one `path: message` line per problem, exit 1).
  */
 import type { Command } from "commander";
 import { type AgentConfig, agentConfigSchema } from "../../agent/config.ts";
-import { type RunningSimulatedAgent, startSimulatedAgent } from "./sim-agent.ts";
+import type { RunningAgent } from "../../agent/agent.ts";
+import { startRawAgent } from "./raw-agent.ts";
+import { startSimulatedAgent } from "./sim-agent.ts";
 import { type ConfigSource, checkConfig, dumpConfig, loadConfig } from "../../runtime/config.ts";
 import { ConfigError, errorSummary } from "../../runtime/errors.ts";
 import { Lifecycle } from "../../runtime/lifecycle.ts";
@@ -45,9 +49,12 @@ export async function runAgentDaemon(source: Source, options: { check?: boolean;
   const destination = createLogDestination();
   const logger = createLogger({ level: config["log-level"], name: "flowlens-agent", destination });
   const lifecycle = new Lifecycle({ logger });
-  let running: RunningSimulatedAgent;
+  let running: RunningAgent;
   try {
-    running = await startSimulatedAgent(config, { logger });
+    running =
+      config.network === "raw"
+        ? await startRawAgent(config, { logger })
+        : await startSimulatedAgent(config, { logger });
   } catch (e) {
     const { code, message } = errorSummary(e);
     process.stderr.write(`flowlens agent: cannot start: ${message} (${code})\n`);
@@ -66,8 +73,10 @@ export async function runAgentDaemon(source: Source, options: { check?: boolean;
   }));
   lifecycle.install();
   process.stderr.write(
-    `flowlens agent: CA API on ${running.url} (network: simulated fabric; a simulation, not a network)\n` +
-      `  try: curl '${running.url}/start/flow?dport=9000&src=10.1.1.1&dst=10.1.7.1&sport=4567&proto=tcp'\n`,
+    config.network === "raw"
+      ? `flowlens agent: CA API on ${running.url} (network: raw probes through the helper; hop telemetry: ICMP only)\n`
+      : `flowlens agent: CA API on ${running.url} (network: simulated fabric; a simulation, not a network)\n` +
+          `  try: curl '${running.url}/start/flow?dport=9000&src=10.1.1.1&dst=10.1.7.1&sport=4567&proto=tcp'\n`,
   );
 }
 

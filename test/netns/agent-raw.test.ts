@@ -1,0 +1,184 @@
+/**
+ * The agent on the raw transport (`network: raw`, issue 6) on the real lab: the default leaf-spine lab under a unique
+ * prefix, the agent started in this process with its probe helper run in h1 under `ip netns exec`, ICMP-only
+ * telemetry. For a TCP and a UDP flow h1 -> h2, start/flow, one round, then data/flow's Path must list the real
+ * routers in the real order (leaf1's host-facing address, the spine that leaf1's own `ip route get … iif br-hosts`
+ * picks for the 5-tuple, the leaf2 address that spine picks), each `NO_TELEMETRY` with a latency, and h2 answering as
+ * the destination (`DestinationReached`: the agent lists the hops before the destination, src/agent/probe-round.ts);
+ * stop/flow ends it. Root only (gated like the other netns suites); the agent and the lab are removed in `after`, also when a
+ * test fails. The checks at the end (a missing helper refused in one line, the ICMP-only provider) need no privilege.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { agentConfigSchema } from "../../src/agent/config.ts";
+import { type RunningRawAgent, startRawAgent } from "../../src/cli/daemon/raw-agent.ts";
+import { labUp } from "../../src/netlab/index.ts";
+import { HelperUnavailableError } from "../../src/probe/helper/errors.ts";
+import { createLogger } from "../../src/runtime/logger.ts";
+import { Metrics } from "../../src/runtime/metrics.ts";
+import { IcmpOnlyTelemetry, MirrorUnsupportedError } from "../../src/telemetry/icmp-only.ts";
+import { needsProgram } from "../helpers/requirements.ts";
+import { LAB_SKIP, destroyLab, isolateState, uniquePrefix } from "./lab-fixture.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are walked dynamically by the assertions.
+type Json = Record<string, any>;
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const H1 = "10.1.1.11";
+const H2 = "10.1.2.11";
+const LEAF1_HOST_SIDE = "10.1.1.1";
+const SKIP = LAB_SKIP || needsProgram("cc", "gcc");
+
+interface Flow {
+  proto: "tcp" | "udp";
+  sport: number;
+  dport: number;
+}
+
+/** The gateway `ip route get` chooses in `ns` for `flow` (h1 -> h2) arriving on `iif`. */
+function routeGetGateway(ns: string, flow: Flow, iif: string): string {
+  const args = ["-n", ns, "-j", "route", "get", H2, "from", H1, "iif", iif, "ipproto", flow.proto];
+  const r = spawnSync("ip", [...args, "sport", String(flow.sport), "dport", String(flow.dport)], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const routes = JSON.parse(r.stdout) as { gateway?: string }[];
+  return routes[0]?.gateway ?? "";
+}
+
+describe("the agent on the raw transport in the default lab", { skip: SKIP }, () => {
+  const prefix = uniquePrefix("a");
+  const ns = (node: string) => `${prefix}-${node}`;
+  let restoreState = () => {};
+  let agent: RunningRawAgent | null = null;
+  const get = async (url: string): Promise<Json> => {
+    assert.ok(agent);
+    const r = await agent.app.inject({ method: "GET", url });
+    return r.json() as Json;
+  };
+
+  before(async () => {
+    restoreState = isolateState();
+    const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(build.status, 0, build.stderr);
+    labUp({ prefix });
+    agent = await startRawAgent(agentConfigSchema.parse({ network: "raw", http: { host: "127.0.0.1", port: 0 } }), {
+      logger: createLogger({ level: "silent" }),
+      helperWrapper: ["ip", "netns", "exec", ns("h1")],
+      metrics: new Metrics({ defaultMetrics: false }),
+    });
+  });
+  after(async () => {
+    try {
+      await agent?.stop();
+    } finally {
+      destroyLab(prefix);
+      restoreState();
+    }
+  });
+
+  /** Polls data/flow until a round has reached the destination (or `ms` passes); returns the last Path object. */
+  async function pathAfterRound(query: string, ms = 10_000): Promise<Json> {
+    const deadline = Date.now() + ms;
+    let body = await get(`/data/flow?${query}`);
+    while (body.DestinationReached !== true && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      body = await get(`/data/flow?${query}`);
+    }
+    return body;
+  }
+
+  for (const flow of [
+    { proto: "tcp", sport: 4567, dport: 9000 },
+    { proto: "udp", sport: 4567, dport: 9000 },
+  ] as const) {
+    test(`${flow.proto} flow h1 -> h2: the Path is leaf1, the spine the kernel picks, leaf2; h2 is reached`, async () => {
+      const query = `src=${H1}&dst=${H2}&proto=${flow.proto}&sport=${flow.sport}&dport=${flow.dport}`;
+      const started = await get(`/start/flow?${query}&nhops=8&timeout=2`);
+      assert.equal(started.code, "EOK", JSON.stringify(started));
+      try {
+        const path = await pathAfterRound(query);
+        const spine = routeGetGateway(ns("leaf1"), flow, "br-hosts");
+        const spineName = spine === "10.0.0.1" ? "spine1" : "spine2";
+        const leaf2 = routeGetGateway(ns(spineName), flow, "leaf1");
+        const hops = (path.Path ?? []) as Json[];
+        const why = JSON.stringify(path);
+        assert.equal(path.DestinationReached, true, why);
+        assert.deepEqual(
+          hops.map((h) => [h.HOP, h.HopAddress, h.HopStatus]),
+          [
+            [1, LEAF1_HOST_SIDE, "NO_TELEMETRY"],
+            [2, spine, "NO_TELEMETRY"],
+            [3, leaf2, "NO_TELEMETRY"],
+          ],
+          why,
+        );
+        for (const h of hops) assert.ok(h.Latency >= 0 && h.Latency < 1, `latency ${h.Latency} s (${why})`);
+      } finally {
+        assert.equal((await get(`/stop/flow?${query}`)).code, "EOK");
+      }
+    });
+  }
+});
+
+describe("the raw agent without privilege or lab", () => {
+  test("a missing helper is refused at start with its typed error; nothing is left listening", async () => {
+    const config = agentConfigSchema.parse({
+      network: "raw",
+      raw: { "helper-path": "/nonexistent/flowlens-probe" },
+      http: { host: "127.0.0.1", port: 0 },
+    });
+    await assert.rejects(
+      startRawAgent(config, {
+        logger: createLogger({ level: "silent" }),
+        metrics: new Metrics({ defaultMetrics: false }),
+      }),
+      (e: unknown) => e instanceof HelperUnavailableError && e.code === "ERR_PROBE_HELPER_UNAVAILABLE",
+    );
+  });
+
+  test("`flowlens agent` with a missing helper says so in one line and exits 1", () => {
+    const dir = mkdtempSync(join(tmpdir(), "flowlens-raw-agent-"));
+    try {
+      const file = join(dir, "agent.yaml");
+      writeFileSync(file, "network: raw\nraw: { helper-path: /nonexistent/flowlens-probe }\nhttp: { port: 0 }\n");
+      const r = spawnSync(process.execPath, ["bin/flowlens.js", "agent", "-c", file], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { ...process.env, FLOWLENS_FROM_SOURCE: "1" },
+      });
+      assert.equal(r.status, 1, r.stderr);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0] ?? "", /^flowlens agent: cannot start: .*build-native.*\(ERR_PROBE_HELPER_UNAVAILABLE\)$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("network defaults to simulated; raw takes only helper-path", () => {
+    assert.equal(agentConfigSchema.parse({}).network, "simulated");
+    assert.equal(agentConfigSchema.parse({ network: "raw" }).raw["helper-path"], undefined);
+    assert.equal(agentConfigSchema.safeParse({ raw: { helper: "/x" } }).success, false);
+  });
+
+  test("the ICMP-only provider knows no hop, refuses mirroring with its code, releases nothing", async () => {
+    const t = new IcmpOnlyTelemetry();
+    const target = {
+      kind: "flow",
+      flow: { src: H1, dst: H2, proto: "udp", sport: 1, dport: 2 },
+      checksum: true,
+    } as const;
+    assert.equal(await t.hop({ responder: LEAF1_HOST_SIDE, target, bwIngress: false }), null);
+    await assert.rejects(
+      t.startMirror(target, { type: "erspan", direction: "both", analyzer: "10.9.9.9" }),
+      (e: unknown) =>
+        e instanceof MirrorUnsupportedError && e.code === "ERR_TELEMETRY_MIRROR_UNSUPPORTED" && /hopd/.test(e.message),
+    );
+    await t.release(target);
+    await t.close();
+  });
+});
