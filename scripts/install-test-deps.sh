@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages flowlens's test suites need. Idempotent and non-interactive: packages already present are
 # not fetched again, and `apt-get update` runs only when something is missing.
-# Later issues add snmpd, snmp, nats-server, scamper, traceroute, nftables, chromium.
+# Later issues add snmpd, snmp, nats-server, scamper, traceroute, chromium.
 # vsftpd plays both FTP servers (primary and secondary) of the collector tests; pure-ftpd conflicts with it in Debian.
 set -euo pipefail
 
@@ -17,6 +17,7 @@ declare -A PACKAGES=(
   [tcpdump]=/usr/bin/tcpdump
   [iproute2]=/usr/sbin/ip
   [python3-minimal]=/usr/bin/python3
+  [nftables]=/usr/sbin/nft
 )
 
 missing=()

@@ -1,0 +1,290 @@
+/**
+ * More of the agent on the raw transport in the default lab (issue 6, "Tests"), set up like agent-raw.test.ts (a unique
+ * lab prefix, the helper run in h1 under `ip netns exec`, fastify inject for start/flow, data/flow, stop/flow):
+ * - a router that drops its ICMP Time Exceeded (an nftables rule in both spines) shows as an unanswered hop
+ *   (NO_RESPONSE, no address) after `ntry` tries, and the trace goes on to leaf2 and the destination;
+ * - a live TCP connection (an echo server in h2, a client in h1 on a fixed source port writing a line every 50 ms)
+ *   keeps exchanging data while its exact 5-tuple is traced for about three rounds: no reset, no stall over 1 s.
+ * Root only; the agent, the child processes (by PID) and the lab are removed in `after`, also when a test fails.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { after, before, describe, test } from "node:test";
+import { agentConfigSchema } from "../../src/agent/config.ts";
+import { type RunningRawAgent, startRawAgent } from "../../src/cli/daemon/raw-agent.ts";
+import { labUp } from "../../src/netlab/index.ts";
+import { createLogger } from "../../src/runtime/logger.ts";
+import { Metrics } from "../../src/runtime/metrics.ts";
+import { needsProgram } from "../helpers/requirements.ts";
+import { LAB_SKIP, destroyLab, inNs, isolateState, uniquePrefix } from "./lab-fixture.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are walked dynamically by the assertions.
+type Json = Record<string, any>;
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const H1 = "10.1.1.11";
+const H2 = "10.1.2.11";
+const LEAF1_HOST_SIDE = "10.1.1.1";
+const SKIP = LAB_SKIP || needsProgram("cc", "gcc");
+const NFT_SKIP = SKIP || needsProgram("nft", "nftables");
+
+interface Flow {
+  proto: "tcp" | "udp";
+  sport: number;
+  dport: number;
+}
+
+/** The gateway `ip route get` chooses in `ns` for `flow` (h1 -> h2) arriving on `iif`. */
+function routeGetGateway(ns: string, flow: Flow, iif: string): string {
+  const args = ["-n", ns, "-j", "route", "get", H2, "from", H1, "iif", iif, "ipproto", flow.proto];
+  const r = spawnSync("ip", [...args, "sport", String(flow.sport), "dport", String(flow.dport)], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const routes = JSON.parse(r.stdout) as { gateway?: string }[];
+  return routes[0]?.gateway ?? "";
+}
+
+/** TCP echo server: echoes every byte back; prints "listening" once bound. Args: address, port. */
+const ECHO_SERVER = `
+const net = require("node:net");
+const [host, port] = process.argv.slice(1);
+const server = net.createServer((c) => { c.setNoDelay(true); c.on("error", () => {}); c.pipe(c); });
+server.listen(Number(port), host, () => console.log("listening"));
+`;
+
+/**
+ * TCP client: connects from a fixed address and port, writes a line every 50 ms for `ms`, counts the echoed lines and
+ * the longest gap between two echoes; prints "connected", then one JSON line { echoes, sent, maxGapMs, error } on exit.
+ * Args: local address, local port, server address, server port, ms.
+ */
+const ECHO_CLIENT = `
+const net = require("node:net");
+const [localAddress, localPort, host, port, ms] = process.argv.slice(1);
+let echoes = 0, sent = 0, last = 0, maxGapMs = 0, buf = "", error = null, timer, done = false;
+const finish = () => {
+  if (done) return;
+  done = true;
+  clearInterval(timer);
+  if (last > 0) maxGapMs = Math.max(maxGapMs, Date.now() - last);
+  console.log(JSON.stringify({ echoes, sent, maxGapMs, error }));
+  c.destroy();
+};
+const c = net.connect({ host, port: Number(port), localAddress, localPort: Number(localPort) }, () => {
+  c.setNoDelay(true);
+  last = Date.now();
+  console.log("connected");
+  timer = setInterval(() => { c.write("ping " + sent++ + "\\n"); }, 50);
+  setTimeout(finish, Number(ms));
+});
+c.on("data", (d) => {
+  buf += d;
+  for (let i = buf.indexOf("\\n"); i >= 0; i = buf.indexOf("\\n")) {
+    buf = buf.slice(i + 1);
+    echoes++;
+    const now = Date.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+  }
+});
+c.on("error", (e) => { error = String(e.code ?? e); });
+c.on("close", finish);
+`;
+
+/** A child process with its collected stdout. */
+interface Child {
+  proc: ChildProcess;
+  out: () => string;
+}
+
+function spawnInNs(ns: string, script: string, args: readonly (string | number)[]): Child {
+  const proc = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", script, ...args.map(String)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  return { proc, out: () => out };
+}
+
+/** Waits until `child` printed `line` (or fails after `ms`, or when it exits first). */
+async function waitForLine(child: Child, line: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!child.out().split("\n").includes(line)) {
+    assert.ok(child.proc.exitCode === null, `exited before "${line}": ${child.out()}`);
+    assert.ok(Date.now() < deadline, `no "${line}" within ${ms} ms: ${child.out()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function waitForExit(child: Child, ms: number): Promise<void> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`did not exit within ${ms} ms: ${child.out()}`)), ms);
+    child.proc.once("exit", () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+function killByPid(child: Child | null): void {
+  const pid = child?.proc.pid;
+  if (pid === undefined || child?.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+describe("the raw agent in the default lab: a silent router, a live TCP connection", { skip: SKIP }, () => {
+  const prefix = uniquePrefix("m");
+  const ns = (node: string) => `${prefix}-${node}`;
+  let restoreState = () => {};
+  let agent: RunningRawAgent | null = null;
+  const metrics = new Metrics({ defaultMetrics: false });
+  const children: Child[] = [];
+  const get = async (url: string): Promise<Json> => {
+    assert.ok(agent);
+    const r = await agent.app.inject({ method: "GET", url });
+    return r.json() as Json;
+  };
+
+  before(async () => {
+    restoreState = isolateState();
+    const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(build.status, 0, build.stderr);
+    labUp({ prefix });
+    agent = await startRawAgent(agentConfigSchema.parse({ network: "raw", http: { host: "127.0.0.1", port: 0 } }), {
+      logger: createLogger({ level: "silent" }),
+      helperWrapper: ["ip", "netns", "exec", ns("h1")],
+      metrics,
+    });
+  });
+  after(async () => {
+    try {
+      for (const c of children) killByPid(c);
+      await agent?.stop();
+    } finally {
+      destroyLab(prefix);
+      restoreState();
+    }
+  });
+
+  /** Polls data/flow until `ok(body)` (or `ms` passes); returns the last Path object. */
+  async function pathWhen(query: string, ok: (body: Json) => boolean, ms = 10_000): Promise<Json> {
+    const deadline = Date.now() + ms;
+    let body = await get(`/data/flow?${query}`);
+    while (!ok(body) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      body = await get(`/data/flow?${query}`);
+    }
+    return body;
+  }
+
+  test("a spine that drops its ICMP Time Exceeded is an unanswered hop after ntry tries; leaf2 and h2 answer beyond it", {
+    skip: NFT_SKIP,
+  }, async () => {
+    const flow: Flow = { proto: "udp", sport: 4567, dport: 9001 };
+    const spines = [ns("spine1"), ns("spine2")];
+    for (const s of spines) {
+      for (const cmd of [
+        ["nft", "add", "table", "inet", "fltest"],
+        ["nft", "add", "chain", "inet", "fltest", "out", "{ type filter hook output priority 0; }"],
+        ["nft", "add", "rule", "inet", "fltest", "out", "icmp", "type", "time-exceeded", "counter", "drop"],
+      ]) {
+        const r = inNs(s, cmd);
+        assert.equal(r.status, 0, `${s}: ${cmd.join(" ")}: ${r.stderr}`);
+      }
+    }
+    const query = `src=${H1}&dst=${H2}&proto=${flow.proto}&sport=${flow.sport}&dport=${flow.dport}`;
+    try {
+      const started = await get(`/start/flow?${query}&nhops=8&ntry=2&timeout=500`);
+      assert.equal(started.code, "EOK", JSON.stringify(started));
+      try {
+        const path = await pathWhen(query, (b) => b.DestinationReached === true);
+        const spine = routeGetGateway(ns("leaf1"), flow, "br-hosts");
+        const spineName = spine === "10.0.0.1" ? "spine1" : "spine2";
+        const leaf2 = routeGetGateway(ns(spineName), flow, "leaf1");
+        const hops = (path.Path ?? []) as Json[];
+        const why = JSON.stringify(path);
+        assert.equal(path.DestinationReached, true, why);
+        assert.deepEqual(
+          hops.map((h) => [h.HOP, h.HopAddress, h.HopStatus]),
+          [
+            [1, LEAF1_HOST_SIDE, "NO_TELEMETRY"],
+            [2, null, "NO_RESPONSE"],
+            [3, leaf2, "NO_TELEMETRY"],
+          ],
+          why,
+        );
+        // The spine on the path really dropped its answers: at least ntry (2) Time Exceeded in its counter.
+        const counters = inNs(ns(spineName), ["nft", "-j", "list", "chain", "inet", "fltest", "out"]).stdout;
+        const packets = (JSON.parse(counters) as { nftables: Json[] }).nftables
+          .map((o) => (o.rule?.expr as Json[] | undefined)?.find((e) => e.counter !== undefined)?.counter?.packets)
+          .find((n) => typeof n === "number") as number | undefined;
+        assert.ok((packets ?? 0) >= 2, `dropped ${packets} Time Exceeded on ${spineName} (${why})`);
+        // And the agent tried hop 2 ntry times before calling it unanswered (the only hop that timed out).
+        const timeouts = /^flowlens_agent_probe_timeouts_total (\d+)$/m.exec(await metrics.text())?.[1];
+        assert.ok(Number(timeouts) >= 2 && Number(timeouts) % 2 === 0, `${timeouts} probe timeouts (${why})`);
+      } finally {
+        assert.equal((await get(`/stop/flow?${query}`)).code, "EOK");
+      }
+    } finally {
+      for (const s of spines) inNs(s, ["nft", "delete", "table", "inet", "fltest"]);
+    }
+  });
+
+  test("a live TCP connection keeps exchanging data while its 5-tuple is traced for three rounds", async (t) => {
+    const flow: Flow = { proto: "tcp", sport: 45678, dport: 9000 };
+    const server = spawnInNs(ns("h2"), ECHO_SERVER, [H2, flow.dport]);
+    children.push(server);
+    await waitForLine(server, "listening");
+    const client = spawnInNs(ns("h1"), ECHO_CLIENT, [H1, flow.sport, H2, flow.dport, 6000]);
+    children.push(client);
+    await waitForLine(client, "connected");
+    const query = `src=${H1}&dst=${H2}&proto=${flow.proto}&sport=${flow.sport}&dport=${flow.dport}`;
+    const started = await get(`/start/flow?${query}&nhops=8&sfreq=1&timeout=500`);
+    assert.equal(started.code, "EOK", JSON.stringify(started));
+    let path: Json;
+    try {
+      const first = await pathWhen(query, (b) => b.DestinationReached === true);
+      assert.equal(first.DestinationReached, true, JSON.stringify(first));
+      // About three rounds at sfreq 1.
+      await new Promise((r) => setTimeout(r, 2500));
+      path = await get(`/data/flow?${query}`);
+    } finally {
+      assert.equal((await get(`/stop/flow?${query}`)).code, "EOK");
+    }
+    await waitForExit(client, 10_000);
+    const lines = client.out().trim().split("\n");
+    const report = JSON.parse(lines[lines.length - 1] ?? "{}") as {
+      echoes: number;
+      sent: number;
+      maxGapMs: number;
+      error: string | null;
+    };
+    const spine = routeGetGateway(ns("leaf1"), flow, "br-hosts");
+    const spineName = spine === "10.0.0.1" ? "spine1" : "spine2";
+    const leaf2 = routeGetGateway(ns(spineName), flow, "leaf1");
+    const why = `${JSON.stringify(path)} client ${JSON.stringify(report)}`;
+    t.diagnostic(`client: ${JSON.stringify(report)}`);
+    assert.equal(path.DestinationReached, true, why);
+    assert.deepEqual(
+      ((path.Path ?? []) as Json[]).map((h) => [h.HOP, h.HopAddress, h.HopStatus]),
+      [
+        [1, LEAF1_HOST_SIDE, "NO_TELEMETRY"],
+        [2, spine, "NO_TELEMETRY"],
+        [3, leaf2, "NO_TELEMETRY"],
+      ],
+      why,
+    );
+    assert.equal(report.error, null, why);
+    // A line every 50 ms for 6 s is about 120; allow for timer slack, but not for a stall.
+    assert.ok(report.echoes >= 80 && report.echoes >= report.sent - 2, why);
+    assert.ok(report.maxGapMs <= 1000, why);
+  });
+});
