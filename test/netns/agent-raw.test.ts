@@ -22,15 +22,21 @@ import { createLogger } from "../../src/runtime/logger.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";
 import { IcmpOnlyTelemetry, MirrorUnsupportedError } from "../../src/telemetry/icmp-only.ts";
 import { needsProgram } from "../helpers/requirements.ts";
-import { LAB_SKIP, destroyLab, isolateState, uniquePrefix } from "./lab-fixture.ts";
+import {
+  H1,
+  H2,
+  LAB_SKIP,
+  LEAF1_HOST_SIDE,
+  destroyLab,
+  isolateState,
+  routeGetGateway,
+  uniquePrefix,
+} from "./lab-fixture.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are walked dynamically by the assertions.
 type Json = Record<string, any>;
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const H1 = "10.1.1.11";
-const H2 = "10.1.2.11";
-const LEAF1_HOST_SIDE = "10.1.1.1";
 const SKIP = LAB_SKIP || needsProgram("cc", "gcc");
 
 interface Flow {
@@ -39,14 +45,8 @@ interface Flow {
   dport: number;
 }
 
-/** The gateway `ip route get` chooses in `ns` for `flow` (h1 -> h2) arriving on `iif`. */
-function routeGetGateway(ns: string, flow: Flow, iif: string): string {
-  const args = ["-n", ns, "-j", "route", "get", H2, "from", H1, "iif", iif, "ipproto", flow.proto];
-  const r = spawnSync("ip", [...args, "sport", String(flow.sport), "dport", String(flow.dport)], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  const routes = JSON.parse(r.stdout) as { gateway?: string }[];
-  return routes[0]?.gateway ?? "";
-}
+/** The gateway chosen in `ns` for `flow` from h1 to h2 arriving on `iif`. */
+const gatewayFor = (ns: string, flow: Flow, iif: string) => routeGetGateway(ns, { ...flow, src: H1, dst: H2 }, iif);
 
 describe("the agent on the raw transport in the default lab", { skip: SKIP }, () => {
   const prefix = uniquePrefix("a");
@@ -100,9 +100,9 @@ describe("the agent on the raw transport in the default lab", { skip: SKIP }, ()
       assert.equal(started.code, "EOK", JSON.stringify(started));
       try {
         const path = await pathAfterRound(query);
-        const spine = routeGetGateway(ns("leaf1"), flow, "br-hosts");
+        const spine = gatewayFor(ns("leaf1"), flow, "br-hosts");
         const spineName = spine === "10.0.0.1" ? "spine1" : "spine2";
-        const leaf2 = routeGetGateway(ns(spineName), flow, "leaf1");
+        const leaf2 = gatewayFor(ns(spineName), flow, "leaf1");
         const hops = (path.Path ?? []) as Json[];
         const why = JSON.stringify(path);
         assert.equal(path.DestinationReached, true, why);

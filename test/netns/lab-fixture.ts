@@ -124,3 +124,26 @@ export function nexthops(ns: string, prefix: string): string[] {
   if (route === undefined) return [];
   return route.nexthops?.map((h) => h.gateway) ?? (route.gateway ? [route.gateway] : []);
 }
+
+/** Host h1 and host h2 of the default lab, and leaf1's address on h1's segment (the first hop of every h1 trace). */
+export const H1 = "10.1.1.11";
+export const H2 = "10.1.2.11";
+export const LEAF1_HOST_SIDE = "10.1.1.1";
+
+/** A flow as `ip route get` takes it. */
+export interface RouteFlow {
+  src: string;
+  dst: string;
+  proto: "tcp" | "udp";
+  sport: number;
+  dport: number;
+}
+
+/** The gateway the kernel of `ns` chooses for `flow` arriving on `iif` (`ip route get ... iif ... ipproto ... sport ... dport ...`). */
+export function routeGetGateway(ns: string, flow: RouteFlow, iif: string): string {
+  const args = ["-n", ns, "-j", "route", "get", flow.dst, "from", flow.src, "iif", iif, "ipproto", flow.proto];
+  const r = spawnSync("ip", [...args, "sport", String(flow.sport), "dport", String(flow.dport)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`ip route get failed: ${r.stderr.trim()}`);
+  const routes = JSON.parse(r.stdout) as { gateway?: string }[];
+  return routes[0]?.gateway ?? "";
+}

@@ -15,22 +15,19 @@ import type { FlowTuple, ProbeReply } from "../../src/probe/transport.ts";
 import { ipv4FromString } from "../../src/wire/ipv4-address.ts";
 import { verifyUdpChecksumIpv4 } from "../../src/wire/udp.ts";
 import { needsProgram } from "../helpers/requirements.ts";
-import { LAB_SKIP, destroyLab, isolateState, uniquePrefix } from "./lab-fixture.ts";
+import {
+  H1,
+  H2,
+  LAB_SKIP,
+  LEAF1_HOST_SIDE,
+  destroyLab,
+  isolateState,
+  routeGetGateway,
+  uniquePrefix,
+} from "./lab-fixture.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const H1 = "10.1.1.11";
-const H2 = "10.1.2.11";
-const LEAF1_HOST_SIDE = "10.1.1.1";
 const SKIP = LAB_SKIP || needsProgram("cc", "gcc");
-
-/** The gateway `ip route get` chooses in `ns` for the flow arriving on `iif`. */
-function routeGetGateway(ns: string, flow: FlowTuple, iif: string): string {
-  const args = ["-n", ns, "-j", "route", "get", flow.dst, "from", flow.src, "iif", iif, "ipproto", flow.proto];
-  const r = spawnSync("ip", [...args, "sport", String(flow.sport), "dport", String(flow.dport)], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  const routes = JSON.parse(r.stdout) as { gateway?: string; dev: string }[];
-  return routes[0]?.gateway ?? "";
-}
 
 describe("raw transport on the default lab", { skip: SKIP }, () => {
   const prefix = uniquePrefix("r");
