@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages flowlens's test suites need. Idempotent and non-interactive: packages already present are
 # not fetched again, and `apt-get update` runs only when something is missing.
-# Later issues add snmpd, snmp, nats-server, scamper, traceroute, chromium.
+# scamper and traceroute are the path tracing oracles, snmpd/snmp the SNMP provider's peer, nats-server the scale-out
+# engine, chromium the browser of the dashboard tests (driven by playwright-core).
 # vsftpd plays both FTP servers (primary and secondary) of the collector tests; pure-ftpd conflicts with it in Debian.
 set -euo pipefail
 
@@ -18,6 +19,13 @@ declare -A PACKAGES=(
   [iproute2]=/usr/sbin/ip
   [python3-minimal]=/usr/bin/python3
   [nftables]=/usr/sbin/nft
+  [scamper]=/usr/bin/scamper
+  [traceroute]=/usr/bin/traceroute.db
+  [snmpd]=/usr/sbin/snmpd
+  [snmp]=/usr/bin/snmpget
+  [nats-server]=/usr/sbin/nats-server
+  [chromium]=/usr/bin/chromium
+  [fonts-dejavu-core]=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 )
 
 missing=()

@@ -16,6 +16,7 @@ import { readVersionInfo, type VersionInfo } from "../runtime/version-info.ts";
 import type { TelemetryProvider } from "../telemetry/provider.ts";
 import { AgentMetrics } from "./agent-metrics.ts";
 import { registerCaRoutes } from "./api-routes.ts";
+import { PathFeed } from "./path-feed.ts";
 import { bearerCheck } from "./bearer-auth.ts";
 import { type AgentClock, systemClock } from "./clock.ts";
 import type { ParameterLimits } from "./collection-params.ts";
@@ -54,6 +55,8 @@ export interface Agent {
   readonly app: FastifyInstance;
   readonly registry: TraceRegistry;
   readonly metrics: Metrics;
+  /** Every completed round's Path (dashboard live updates, subscribeAll, scale-out publishing). */
+  readonly feed: PathFeed;
   /** Stops every trace (releasing their counters and mirrors) and closes the HTTP server. */
   close(): Promise<void>;
 }
@@ -115,6 +118,7 @@ export function buildAgent(config: AgentConfig, deps: AgentDeps): Agent {
   const logger = deps.logger.child({ component: "agent" });
   const flowSource = chooseFlowSource(config, deps, clock);
   const ownsFlowSource = flowSource !== deps.flowSource;
+  const feed = new PathFeed();
   let registry: TraceRegistry | undefined;
   const agentMetrics = new AgentMetrics(metrics, (kind) => registry?.count(kind) ?? 0);
   registry = new TraceRegistry({
@@ -127,6 +131,7 @@ export function buildAgent(config: AgentConfig, deps: AgentDeps): Agent {
       events: agentMetrics,
       log: new RateLimitedLog(logger, { onOccurrence: occurrenceCounter(metrics) }),
       telemetryTimeoutMs: config.limits["telemetry-timeout"],
+      feed,
     },
     maxActive: config.limits["max-active-flows"],
     releaseTimeoutMs: config.limits["telemetry-timeout"],
@@ -157,6 +162,7 @@ export function buildAgent(config: AgentConfig, deps: AgentDeps): Agent {
     app: http.app,
     registry: built,
     metrics,
+    feed,
     async close() {
       await built.close();
       if (ownsFlowSource) await flowSource.close?.();

@@ -10,6 +10,7 @@ import { errorSummary } from "../runtime/errors.ts";
 import type { TelemetryProvider } from "../telemetry/provider.ts";
 import type { AgentClock, CancelTimer } from "./clock.ts";
 import { fetchHopTelemetry } from "./hop-telemetry.ts";
+import type { PathFeed } from "./path-feed.ts";
 import { assemblePath } from "./path-assembly.ts";
 import type { ProbeLimiter } from "./probe-limiter.ts";
 import { probeRound, type RoundProbeResult } from "./probe-round.ts";
@@ -39,6 +40,8 @@ export interface RunnerDeps {
   log: RateLimitedLog;
   /** Longest wait for one hop's telemetry, ms. */
   telemetryTimeoutMs: number;
+  /** Where completed rounds are published (dashboard, subscribeAll, scale-out), if anywhere. */
+  feed?: PathFeed;
 }
 
 /** Runs the rounds of one trace until stopped. */
@@ -165,7 +168,10 @@ export class TraceRunner {
       now: deps.clock.now(),
     });
     this.#entry.storePath(path);
-    return probes.destinationTtl === null ? "incomplete" : "complete";
+    const outcome = probes.destinationTtl === null ? "incomplete" : "complete";
+    const entry = this.#entry;
+    deps.feed?.publish({ key: entry.key, kind: entry.kind, id: entry.id, tuple: entry.tuple, outcome, path });
+    return outcome;
   }
 
   /** Installs the mirror asked for (again after a change); a failure is counted and retried next round. */
