@@ -3,6 +3,8 @@
  * that timed out are retried together, up to `ntry` tries in all; the round ends at the destination (TTLs beyond it
  * are not retried or reported). A round that knows the destination's distance from the previous round sends TTLs up to
  * one beyond it first, and the rest up to `nhops` only if the destination did not answer (docs/api.md, "Probing").
+ * A router that answers Destination Unreachable (outcome `unreachable`) ends the path like the destination does, but as
+ * a hop of it: the Path's last hop, with `DestinationReached` false.
  */
 import type { ProbeReply, ProbeTarget, ProbeTransport } from "../probe/transport.ts";
 import type { ProbeLimiter } from "./probe-limiter.ts";
@@ -27,6 +29,12 @@ export interface RoundProbeResult {
   replies: Map<number, ProbeReply>;
   /** Smallest TTL the destination answered, or null when it did not. */
   destinationTtl: number | null;
+  /**
+   * TTL of the hop that refused the probes with ICMP Destination Unreachable (the Path's last hop), or null. A router
+   * that filters forwarded packets answers Time Exceeded at its own TTL and Unreachable one TTL later: that router's
+   * own TTL is reported.
+   */
+  unreachableTtl: number | null;
   /** The TTLs reported as hops, 1 to the last one (before the destination, or where the probes went dark). */
   hopTtls: number[];
   /** Tries made per TTL. */
@@ -88,8 +96,29 @@ class RoundState {
     return best;
   }
 
-  /** Last TTL worth reporting: the one before the destination, else one past the last router that answered. */
+  /** Smallest TTL a router answered with Destination Unreachable, if nearer than the destination; else null. */
+  refusedTtl(): number | null {
+    const dest = this.destinationTtl();
+    let best: number | null = null;
+    for (const [ttl, reply] of this.replies) {
+      if (reply.outcome === "unreachable" && (best === null || ttl < best)) best = ttl;
+    }
+    return best !== null && (dest === null || best < dest) ? best : null;
+  }
+
+  /** The hop that refused the probes: the refusing TTL, or the one before when the same router answered it in time. */
+  unreachableHopTtl(): number | null {
+    const refused = this.refusedTtl();
+    if (refused === null) return null;
+    const before = this.replies.get(refused - 1);
+    const same = before?.outcome === "time-exceeded" && before.responder === this.replies.get(refused)?.responder;
+    return same ? refused - 1 : refused;
+  }
+
+  /** Last TTL worth reporting: the refusing hop, the one before the destination, else one past the last answer. */
   lastHopTtl(): number {
+    const unreachable = this.unreachableHopTtl();
+    if (unreachable !== null) return unreachable;
     const dest = this.destinationTtl();
     if (dest !== null) return dest - 1;
     let lastAnswered = 0;
@@ -109,7 +138,9 @@ export async function probeRound(request: RoundProbeRequest): Promise<RoundProbe
   const { nhops, ntry, knownDestinationTtl } = request;
   const window = knownDestinationTtl === null ? nhops : Math.min(nhops, knownDestinationTtl + 1);
   await state.batch(range(1, window), 1);
-  if (window < nhops && state.destinationTtl() === null) await state.batch(range(window + 1, nhops), 1);
+  if (window < nhops && state.destinationTtl() === null && state.refusedTtl() === null) {
+    await state.batch(range(window + 1, nhops), 1);
+  }
   for (let attempt = 2; attempt <= ntry; attempt++) {
     const missing = range(1, state.lastHopTtl()).filter((ttl) => state.replies.get(ttl)?.outcome === "timeout");
     if (missing.length === 0) break;
@@ -118,7 +149,8 @@ export async function probeRound(request: RoundProbeRequest): Promise<RoundProbe
   const hopTtls = range(1, state.lastHopTtl());
   return {
     replies: state.replies,
-    destinationTtl: state.destinationTtl(),
+    destinationTtl: state.unreachableHopTtl() === null ? state.destinationTtl() : null,
+    unreachableTtl: state.unreachableHopTtl(),
     hopTtls,
     tries: state.tries,
     probesSent: state.probesSent,

@@ -4,7 +4,10 @@
  * checksum held constant or zero, TCP as bare ACKs), the TTL walking out, and the probe's identity in the IPv4
  * identification; ICMP Time Exceeded / Destination Unreachable are matched back through the quoted IPv4 header and
  * ports, and TCP answers of the destination through their ports and sequence number. RTTs come from the helper's kernel
- * receive timestamps. VXLAN tunnel targets are not probed yet (TODO): every TTL resolves as `timeout`.
+ * receive timestamps. VXLAN tunnel probes carry the tunnel's outer tuple (VTEP to VTEP, outer source port to 4789) with
+ * the VNI and the inner Ethernet/IPv4 frame; Time Exceeded is matched through the quoted outer headers, and the tunnel
+ * endpoint is recognised by the inner packet's ICMP answer coming back through the tunnel (docs/probe-helper.md,
+ * "Tunnel probes"). A router's Destination Unreachable is reported as `unreachable`.
  */
 import { randomInt } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -14,9 +17,23 @@ import { TCP_RST } from "../wire/tcp-flags.ts";
 import { HelperClosedError } from "./helper/errors.ts";
 import type { ReceivedPacket } from "./helper/framing.ts";
 import { ProbeHelper, type ProbeHelperOptions } from "./helper/probe-helper.ts";
-import { encodeTcpProbe, encodeUdpProbe, udpFlowChecksum } from "./raw/probe-packets.ts";
+import { VXLAN_UDP_PORT } from "../wire/vxlan.ts";
+import {
+  TUNNEL_PROBE_INNER_PORT,
+  encodeTcpProbe,
+  encodeTunnelProbe,
+  encodeUdpProbe,
+  udpFlowChecksum,
+} from "./raw/probe-packets.ts";
 import { type ParsedReply, parseReply } from "./raw/reply-parser.ts";
-import type { FlowTuple, ProbeBatchOptions, ProbeReply, ProbeTarget, ProbeTransport } from "./transport.ts";
+import type {
+  FlowTuple,
+  ProbeBatchOptions,
+  ProbeReply,
+  ProbeTarget,
+  ProbeTransport,
+  TunnelTuple,
+} from "./transport.ts";
 
 /** Options of {@link createRawTransport}: where the helper is and what to run it under. */
 export interface RawTransportOptions {
@@ -38,12 +55,23 @@ export class RawProbeOptionsError extends Error {
   }
 }
 
+/** The addresses, protocol and ports of a probe's IPv4 packet (the outer one of a tunnel probe). */
+interface ProbeFlow {
+  proto: number;
+  srcAddr: number;
+  dstAddr: number;
+  srcPort: number;
+  dstPort: number;
+}
+
 /** One probe in flight. */
 interface Pending {
   ttl: number;
-  /** Key in the ICMP map: protocol, addresses and IP ID as sent. */
-  key: string;
-  flow: { proto: number; srcAddr: number; dstAddr: number; srcPort: number; dstPort: number };
+  /** Keys in the ICMP map: protocol, addresses and IP ID as sent (a tunnel probe has the outer and the inner one). */
+  keys: string[];
+  flow: ProbeFlow;
+  /** A tunnel probe's inner packet, whose ICMP answer means the tunnel endpoint decapsulated the probe. */
+  inner: ProbeFlow | null;
   identification: number;
   /** TCP probes: the acknowledgment number, which a RST carries back as its sequence number. */
   ack: number | null;
@@ -61,6 +89,17 @@ interface Batch {
 }
 
 const NS_PER_SEC = 1_000_000_000n;
+
+/** What one probe of a batch is, before it is sent. */
+interface ProbeSpec {
+  packet: Uint8Array;
+  pending: Omit<Pending, "sentNs" | "reply" | "batch">;
+}
+
+/** Key of the ICMP map. */
+function icmpKey(proto: number, src: number, dst: number, id: number): string {
+  return `${proto}:${src}:${dst}:${id}`;
+}
 
 /** `a.b.c.d:port` key of a TCP flow as the probe sent it. */
 function tcpFlowKey(src: number, dst: number, sport: number, dport: number): string {
@@ -102,15 +141,14 @@ export class RawTransport implements ProbeTransport {
     }
     if (!(options.timeoutMs >= 0)) throw new RawProbeOptionsError(`timeout ${options.timeoutMs} ms`);
     if (this.#closed) throw new HelperClosedError("raw probe transport is closed");
-    const timeouts = () => options.ttls.map((ttl) => timeoutReply(ttl));
-    if (target.kind === "tunnel") {
-      // TODO(issue 6): VXLAN probes (outer UDP to 4789 from the VTEP and outer sport, VXLAN header, inner Ethernet +
-      // IPv4). Until then every TTL of a tunnel is unanswered, after the timeout as on a silent network.
-      await delay(options.timeoutMs, options.signal);
-      return timeouts();
-    }
-    if (options.signal?.aborted) return timeouts();
+    if (options.signal?.aborted) return options.ttls.map((ttl) => timeoutReply(ttl));
+    if (target.kind === "tunnel") return this.#probeTunnel(target.tunnel, options);
     return this.#probeFlow(target.flow, target.checksum, options);
+  }
+
+  /** The helper under this transport: its capture (overlay sniffing) shares the process with the probes. */
+  get helper(): ProbeHelper {
+    return this.#helper;
   }
 
   /** Stops the helper (closes its stdin, kills it by PID after 2 s); batches in flight resolve as timeouts. */
@@ -124,7 +162,7 @@ export class RawTransport implements ProbeTransport {
 
   #probeFlow(flow: FlowTuple, checksum: boolean, options: ProbeBatchOptions): Promise<ProbeReply[]> {
     const proto = flow.proto === "tcp" ? IPPROTO_TCP : IPPROTO_UDP;
-    const f = {
+    const f: ProbeFlow = {
       proto,
       srcAddr: ipv4FromString(flow.src),
       dstAddr: ipv4FromString(flow.dst),
@@ -135,6 +173,59 @@ export class RawTransport implements ProbeTransport {
     // A random sequence number per batch: a live connection's receive window covers it with negligible chance, and a
     // bare ACK outside the window draws at most a duplicate ACK, never a reset (RFC 9293, 3.10.7.4).
     const seq = randomInt(2 ** 32);
+    return this.#sendBatch(options, (ttl) => {
+      const identification = this.#allocateId([f]);
+      const ack = proto === IPPROTO_TCP ? (this.#ackBase + identification) >>> 0 : null;
+      const fields = { ...f, ttl, identification };
+      const packet =
+        ack === null
+          ? encodeUdpProbe({ ...fields, attempt: options.attempt, checksum: held })
+          : encodeTcpProbe({ ...fields, sequenceNumber: seq, acknowledgmentNumber: ack });
+      const keys = [icmpKey(proto, f.srcAddr, f.dstAddr, identification)];
+      return { packet, pending: { ttl, keys, flow: f, inner: null, identification, ack } };
+    });
+  }
+
+  /**
+   * A tunnel's probes: outer UDP from the local VTEP and the tunnel's source port to the remote VTEP's port 4789, the
+   * outer TTL walking the underlay; inner UDP `appsrc` → `appdst` port 33434 in a frame `appsmac` → `appdmac`.
+   */
+  #probeTunnel(tunnel: TunnelTuple, options: ProbeBatchOptions): Promise<ProbeReply[]> {
+    const outer: ProbeFlow = {
+      proto: IPPROTO_UDP,
+      srcAddr: ipv4FromString(tunnel.src),
+      dstAddr: ipv4FromString(tunnel.dst),
+      srcPort: tunnel.sport,
+      dstPort: VXLAN_UDP_PORT,
+    };
+    const inner: ProbeFlow = {
+      proto: IPPROTO_UDP,
+      srcAddr: ipv4FromString(tunnel.appsrc),
+      dstAddr: ipv4FromString(tunnel.appdst),
+      srcPort: tunnel.sport,
+      dstPort: TUNNEL_PROBE_INNER_PORT,
+    };
+    return this.#sendBatch(options, (ttl) => {
+      const identification = this.#allocateId([outer, inner]);
+      const packet = encodeTunnelProbe({
+        ...outer,
+        ttl,
+        identification,
+        vni: tunnel.vnid,
+        innerSrcMac: tunnel.appsmac,
+        innerDstMac: tunnel.appdmac,
+        innerSrcAddr: inner.srcAddr,
+        innerDstAddr: inner.dstAddr,
+        innerSrcPort: inner.srcPort,
+        attempt: options.attempt,
+      });
+      const keys = [outer, inner].map((x) => icmpKey(x.proto, x.srcAddr, x.dstAddr, identification));
+      return { packet, pending: { ttl, keys, flow: outer, inner, identification, ack: null } };
+    });
+  }
+
+  /** Builds and sends one probe per TTL, then resolves when every TTL up to the end of the path answered or on timeout. */
+  #sendBatch(options: ProbeBatchOptions, build: (ttl: number) => ProbeSpec): Promise<ProbeReply[]> {
     return new Promise<ProbeReply[]>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const batch: Batch = { probes: [], done: false, finish: () => {} };
@@ -145,31 +236,25 @@ export class RawTransport implements ProbeTransport {
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
         for (const p of batch.probes) this.#forget(p);
-        // Probes beyond the destination reach it too; like the simulation, only the nearest answer counts.
-        const reach = destinationTtl(batch);
+        // Probes beyond the destination (or a router refusing them) get there too; like the simulation, only the
+        // nearest answer counts.
+        const reach = endTtl(batch);
         resolve(batch.probes.map((p) => (p.reply !== null && p.ttl <= reach ? p.reply : timeoutReply(p.ttl))));
       };
       try {
         for (const ttl of options.ttls) {
-          const identification = this.#allocateId(proto, f.srcAddr, f.dstAddr);
-          const key = `${proto}:${f.srcAddr}:${f.dstAddr}:${identification}`;
-          const ack = proto === IPPROTO_TCP ? (this.#ackBase + identification) >>> 0 : null;
-          const fields = { ...f, ttl, identification };
-          const packet =
-            ack === null
-              ? encodeUdpProbe({ ...fields, attempt: options.attempt, checksum: held })
-              : encodeTcpProbe({ ...fields, sequenceNumber: seq, acknowledgmentNumber: ack });
-          const p: Pending = { ttl, key, flow: f, identification, ack, sentNs: 0n, reply: null, batch };
+          const spec = build(ttl);
+          const p: Pending = { ...spec.pending, sentNs: 0n, reply: null, batch };
           batch.probes.push(p);
-          this.#pending.set(key, p);
-          if (ack !== null) {
-            const k = tcpFlowKey(f.srcAddr, f.dstAddr, f.srcPort, f.dstPort);
+          for (const key of p.keys) this.#pending.set(key, p);
+          if (p.ack !== null) {
+            const k = tcpFlowKey(p.flow.srcAddr, p.flow.dstAddr, p.flow.srcPort, p.flow.dstPort);
             const set = this.#tcpFlows.get(k) ?? new Set<Pending>();
             set.add(p);
             this.#tcpFlows.set(k, set);
           }
           p.sentNs = this.#nowNs();
-          this.#helper.send(packet);
+          this.#helper.send(spec.packet);
         }
       } catch (e) {
         batch.done = true;
@@ -183,18 +268,18 @@ export class RawTransport implements ProbeTransport {
     });
   }
 
-  /** The next IP ID (1..65535) not in flight for this protocol and address pair. */
-  #allocateId(proto: number, src: number, dst: number): number {
+  /** The next IP ID (1..65535) not in flight for any of these packets' protocol and address pair. */
+  #allocateId(flows: readonly ProbeFlow[]): number {
     for (let tries = 0; tries < 65535; tries++) {
       const id = this.#nextId;
       this.#nextId = id === 65535 ? 1 : id + 1;
-      if (!this.#pending.has(`${proto}:${src}:${dst}:${id}`)) return id;
+      if (flows.every((f) => !this.#pending.has(icmpKey(f.proto, f.srcAddr, f.dstAddr, id)))) return id;
     }
     throw new RawProbeOptionsError("65535 probes in flight for one address pair");
   }
 
   #forget(p: Pending): void {
-    if (this.#pending.get(p.key) === p) this.#pending.delete(p.key);
+    for (const key of p.keys) if (this.#pending.get(key) === p) this.#pending.delete(key);
     if (p.ack !== null) {
       const k = tcpFlowKey(p.flow.srcAddr, p.flow.dstAddr, p.flow.srcPort, p.flow.dstPort);
       const set = this.#tcpFlows.get(k);
@@ -238,21 +323,31 @@ export class RawTransport implements ProbeTransport {
       rttSeconds: Math.max(0, rtt),
       receivedAt: { sec: Number(ns / NS_PER_SEC), usec: Number((ns % NS_PER_SEC) / 1000n) },
     };
-    const reach = destinationTtl(probe.batch);
+    if (match.code !== undefined) probe.reply.unreachableCode = match.code;
+    const reach = endTtl(probe.batch);
     if (probe.batch.probes.every((p) => p.reply !== null || p.ttl > reach)) probe.batch.finish();
   }
 
   /** The probe a parsed packet answers, and how; null when it answers none in flight. */
-  #match(r: ParsedReply): { probe: Pending; outcome: ProbeReply["outcome"]; responder: number } | null {
+  #match(r: ParsedReply): Match | null {
     if (r.kind === "icmp") {
       const q = r.quoted;
-      const p = this.#pending.get(`${q.protocol}:${q.srcAddr}:${q.dstAddr}:${q.identification}`);
-      if (p === undefined || q.srcPort !== p.flow.srcPort || q.dstPort !== p.flow.dstPort) return null;
+      const p = this.#pending.get(icmpKey(q.protocol, q.srcAddr, q.dstAddr, q.identification));
+      if (p === undefined) return null;
+      const quotes = (f: ProbeFlow) =>
+        q.srcAddr === f.srcAddr && q.dstAddr === f.dstAddr && q.srcPort === f.srcPort && q.dstPort === f.dstPort;
+      if (p.inner !== null && quotes(p.inner)) {
+        // The tunnel endpoint decapsulated the probe and its stack (or the VM behind it) answered the inner packet
+        // (port unreachable to 33434) back through the tunnel: the tunnel's destination, reported as the remote VTEP.
+        if (r.error !== "unreachable") return null;
+        return { probe: p, outcome: "destination", responder: p.flow.dstAddr };
+      }
+      if (!quotes(p.flow)) return null;
       if (r.error === "time-exceeded") return { probe: p, outcome: "time-exceeded", responder: r.responder };
-      // Destination Unreachable counts only from the destination itself (port unreachable for UDP); a router's
-      // network/host unreachable is left unmatched, and the probe times out.
-      if (r.responder !== p.flow.dstAddr) return null;
-      return { probe: p, outcome: "destination", responder: r.responder };
+      // Destination Unreachable from the destination itself (port unreachable for UDP; a remote host without a VTEP
+      // for a tunnel) is the destination; from anybody else it is a router refusing to forward the probe.
+      if (r.responder === p.flow.dstAddr) return { probe: p, outcome: "destination", responder: r.responder };
+      return { probe: p, outcome: "unreachable", responder: r.responder, code: r.code };
     }
     // A TCP answer comes back with the ports swapped.
     const set = this.#tcpFlows.get(tcpFlowKey(r.dstAddr, r.srcAddr, r.dstPort, r.srcPort));
@@ -272,28 +367,27 @@ export class RawTransport implements ProbeTransport {
   }
 }
 
-/** The smallest TTL the destination answered in `batch`, or Infinity. */
-function destinationTtl(batch: Batch): number {
+/** How a received packet answers a probe. */
+interface Match {
+  probe: Pending;
+  outcome: ProbeReply["outcome"];
+  responder: number;
+  /** ICMP code of an `unreachable` answer. */
+  code?: number;
+}
+
+/** The smallest TTL in `batch` the destination answered or a router refused (unreachable), or Infinity. */
+function endTtl(batch: Batch): number {
   let reach = Number.POSITIVE_INFINITY;
-  for (const p of batch.probes) if (p.reply?.outcome === "destination" && p.ttl < reach) reach = p.ttl;
+  for (const p of batch.probes) {
+    const o = p.reply?.outcome;
+    if ((o === "destination" || o === "unreachable") && p.ttl < reach) reach = p.ttl;
+  }
   return reach;
 }
 
 function timeoutReply(ttl: number): ProbeReply {
   return { ttl, outcome: "timeout", responder: null, rttSeconds: null, receivedAt: null };
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**

@@ -41,6 +41,11 @@ export type ProbeOutcome =
   | "time-exceeded"
   /** The destination answered (ICMP port unreachable, a TCP answer, or the tunnel endpoint). */
   | "destination"
+  /**
+   * A router (not the destination) answered ICMP Destination Unreachable (network, host, administratively
+   * prohibited...): `responder` is that router, `unreachableCode` the ICMP code. Probes go no further than it.
+   */
+  | "unreachable"
   /** Nothing matched this probe within the timeout. */
   | "timeout";
 
@@ -55,7 +60,35 @@ export interface ProbeReply {
   rttSeconds: number | null;
   /** When the answer was received (kernel timestamp where available), epoch seconds and microseconds. */
   receivedAt: { sec: number; usec: number } | null;
+  /**
+   * For `unreachable` only: the ICMP Destination Unreachable code (RFC 792, RFC 1812: 0 net, 1 host, 9/10 net/host
+   * administratively prohibited, 13 communication administratively prohibited...). Absent otherwise.
+   */
+  unreachableCode?: number;
 }
+
+/** RFC 792 / RFC 1812 name of an ICMP Destination Unreachable code (`code-N` for one without a name). */
+export function unreachableCodeName(code: number): string {
+  return UNREACHABLE_CODE_NAMES[code] ?? `code-${code}`;
+}
+
+const UNREACHABLE_CODE_NAMES: Readonly<Record<number, string>> = {
+  0: "net-unreachable",
+  1: "host-unreachable",
+  2: "protocol-unreachable",
+  3: "port-unreachable",
+  4: "fragmentation-needed",
+  5: "source-route-failed",
+  6: "net-unknown",
+  7: "host-unknown",
+  9: "net-prohibited",
+  10: "host-prohibited",
+  11: "net-unreachable-for-tos",
+  12: "host-unreachable-for-tos",
+  13: "admin-prohibited",
+  14: "host-precedence-violation",
+  15: "precedence-cutoff",
+};
 
 /** Options of one batch of probes. */
 export interface ProbeBatchOptions {

@@ -98,7 +98,7 @@ describe("probe helper framing", () => {
     const p = new Uint8Array(12);
     new DataView(p.buffer).setUint32(8, 1_000_000_000);
     assert.throws(() => decodeRecvPayload(p), HelperFrameError);
-    assert.deepEqual(decodeReadyPayload(Uint8Array.of(1, 1)), { version: 1, tcpAnswers: true });
+    assert.deepEqual(decodeReadyPayload(Uint8Array.of(1, 1)), { version: 1, tcpAnswers: true, capture: false });
     assert.throws(() => decodeReadyPayload(Uint8Array.of(1)), HelperFrameError);
   });
 });

@@ -7,8 +7,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { HelperUnavailableError } from "../../src/probe/helper/errors.ts";
-import type { ReceivedPacket } from "../../src/probe/helper/framing.ts";
+import { HelperCaptureError, HelperUnavailableError } from "../../src/probe/helper/errors.ts";
+import {
+  type CapturedPacket,
+  PACKET_HOST,
+  PACKET_OUTGOING,
+  type ReceivedPacket,
+} from "../../src/probe/helper/framing.ts";
 import { DEFAULT_HELPER_PATH, ProbeHelper } from "../../src/probe/helper/probe-helper.ts";
 import { ICMP_DEST_UNREACH, ICMP_EXC_TTL, ICMP_TIME_EXCEEDED, decodeIcmp } from "../../src/wire/icmp.ts";
 import { IPPROTO_ICMP, IPPROTO_TCP, decodeIpv4Header, encodeIpv4 } from "../../src/wire/ipv4.ts";
@@ -104,9 +109,10 @@ describe("probe helper in network namespaces", { skip }, () => {
     }
   });
 
-  it("announces READY with protocol version 1 and TCP answers", () => {
+  it("announces READY with protocol version 1, TCP answers and capture", () => {
     assert.equal(helper?.ready.version, 1);
     assert.equal(helper?.ready.tcpAnswers, true);
+    assert.equal(helper?.ready.capture, true);
   });
 
   it("UDP to a closed port with TTL 64: ICMP Port Unreachable quoting the probe, kernel timestamp near now", async () => {
@@ -185,6 +191,82 @@ describe("probe helper in network namespaces", { skip }, () => {
       encodeIpv4UdpPacket({ srcAddr: SRC, dstAddr: DST, srcPort: 40004, dstPort: 33436, payload: new Uint8Array(1) }),
     );
     await nextMatching(packets, (p) => decodeIpv4Header(p.bytes).protocol === IPPROTO_ICMP);
+  });
+
+  /** Takes the destination's port unreachables to the capture tests' probes off the received queue. */
+  async function drainUnreachables(sports: number[]): Promise<void> {
+    for (const sport of sports) {
+      await nextMatching(packets, (p) => {
+        const ip = decodeIpv4Header(p.bytes, 0);
+        if (ip.protocol !== IPPROTO_ICMP) return false;
+        const q = decodeIcmp(p.bytes, ip.headerLength, p.bytes.length - ip.headerLength).quote?.transport;
+        return q?.kind === "udp" && q.srcPort === sport;
+      });
+    }
+  }
+
+  it("captures UDP to one port in both directions with kernel time, interface and packet type, cut at the snap length", async () => {
+    assert.ok(helper?.ready.capture, "READY flag bit 1: AF_PACKET socket");
+    const got: CapturedPacket[] = [];
+    await helper.startCapture({ udpDstPort: 4789, snapLength: 64 }, (p) => got.push(p));
+    const payload = new Uint8Array(200);
+    helper.send(encodeIpv4UdpPacket({ srcAddr: SRC, dstAddr: DST, srcPort: 40001, dstPort: 4789, payload }));
+    helper.send(encodeIpv4UdpPacket({ srcAddr: SRC, dstAddr: DST, srcPort: 40002, dstPort: 4790, payload }));
+    const back = spawnSync("ip", [
+      "netns",
+      "exec",
+      NS.dst,
+      "python3",
+      "-c",
+      "import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('10.98.0.6',40003));s.sendto(b'x'*30,('10.98.0.1',4789))",
+    ]);
+    assert.equal(back.status, 0, String(back.stderr));
+    for (let i = 0; i < 30 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    const ifindex = Number(
+      spawnSync("ip", ["netns", "exec", NS.src, "cat", `/sys/class/net/fla${tag}/ifindex`], { encoding: "utf8" })
+        .stdout,
+    );
+    const seen = got.map((p) => {
+      const h = decodeIpv4Header(p.bytes, 0);
+      return [
+        ipv4ToString(h.srcAddr),
+        (p.bytes[20]! << 8) | p.bytes[21]!,
+        p.packetType,
+        p.ifindex,
+        p.bytes.length,
+        p.originalLength,
+      ];
+    });
+    assert.deepEqual(seen, [
+      ["10.98.0.1", 40001, PACKET_OUTGOING, ifindex, 64, 228],
+      ["10.98.0.6", 40003, PACKET_HOST, ifindex, 58, 58],
+    ]);
+    for (const p of got) assert.ok(p.capturedAtNs > nowNs() - 5_000_000_000n && p.capturedAtNs <= nowNs() + 1_000_000n);
+    assert.equal(helper.captured, 2);
+    await drainUnreachables([40001, 40002]);
+  });
+
+  it("refuses an unknown interface with ERR_PROBE_HELPER_CAPTURE; after stop nothing more is delivered", async () => {
+    assert.ok(helper);
+    await assert.rejects(
+      helper.startCapture({ udpDstPort: 4789, ifname: "nosuch0" }, () => {}),
+      (e: unknown) =>
+        e instanceof HelperCaptureError && e.code === "ERR_PROBE_HELPER_CAPTURE" && /ENODEV/.test(e.message),
+    );
+    const got: CapturedPacket[] = [];
+    await helper.startCapture({ udpDstPort: 0, ifname: `fla${tag}` }, (p) => got.push(p));
+    helper.send(
+      encodeIpv4UdpPacket({ srcAddr: SRC, dstAddr: DST, srcPort: 40004, dstPort: 5555, payload: new Uint8Array(4) }),
+    );
+    for (let i = 0; i < 30 && got.length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(got.length, 1, "port 0 captures any UDP");
+    await helper.stopCapture();
+    helper.send(
+      encodeIpv4UdpPacket({ srcAddr: SRC, dstAddr: DST, srcPort: 40005, dstPort: 5555, payload: new Uint8Array(4) }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(got.length, 1);
+    await drainUnreachables([40004, 40005]);
   });
 
   it("exits with status 0 when its stdin closes", async () => {

@@ -48,3 +48,13 @@ export class HelperClosedError extends ProbeHelperError {
     super("ERR_PROBE_HELPER_CLOSED", message);
   }
 }
+
+/**
+ * The helper cannot capture as asked (`ERR_PROBE_HELPER_CAPTURE`): it has no AF_PACKET socket (READY flag bit 1
+ * clear), the interface does not exist, or the kernel refused the filter. The line is the helper's ERROR text.
+ */
+export class HelperCaptureError extends ProbeHelperError {
+  constructor(message: string) {
+    super("ERR_PROBE_HELPER_CAPTURE", message);
+  }
+}

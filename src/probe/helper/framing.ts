@@ -21,6 +21,18 @@ export const FRAME_SEND = 0x02;
 export const FRAME_RECV = 0x03;
 /** Helper to Node: one line of error text, `<where> <ERRNO_NAME>: <message>`. */
 export const FRAME_ERROR = 0x04;
+/** Node to helper: start (or restart) the AF_PACKET capture of UDP to one port (see {@link encodeCaptureStartPayload}). */
+export const FRAME_CAPTURE_START = 0x05;
+/** Helper to Node: one captured IPv4 packet (see {@link decodeCapturedPayload}). */
+export const FRAME_CAPTURED = 0x06;
+/** Node to helper: stop the capture (empty payload). */
+export const FRAME_CAPTURE_STOP = 0x07;
+/** Helper to Node: 1 byte, 1 = capturing (answers CAPTURE_START), 0 = stopped (answers CAPTURE_STOP). */
+export const FRAME_CAPTURE_STATE = 0x08;
+/** Bytes before the packet in CAPTURED: seconds (u64), nanoseconds (u32), ifindex (u32), packet type (u8), length (u16). */
+export const CAPTURED_PREFIX_LENGTH = 19;
+/** Longest interface name CAPTURE_START carries (Linux IFNAMSIZ - 1), bytes. */
+export const CAPTURE_IFNAME_MAX = 15;
 
 /** One frame: its type and payload (a copy, safe to keep). */
 export interface Frame {
@@ -28,10 +40,47 @@ export interface Frame {
   payload: Uint8Array;
 }
 
-/** READY payload: protocol version and whether a raw TCP socket is open for TCP answers. */
+/** READY payload: protocol version, whether a raw TCP socket is open for TCP answers, and whether capture works. */
 export interface ReadyInfo {
   version: number;
   tcpAnswers: boolean;
+  /** Flag bit 1: the helper holds an AF_PACKET socket, so CAPTURE_START can work (false from older helpers). */
+  capture: boolean;
+}
+
+/** What CAPTURE_START asks for. */
+export interface CaptureRequest {
+  /** UDP destination port to capture, 0..65535 (0: every UDP datagram). */
+  udpDstPort: number;
+  /** Bytes kept of each packet from its IPv4 header on, 0..65535 (0: the whole packet, up to 65528). */
+  snapLength: number;
+  /** Interface to capture on (at most 15 bytes); empty: every interface of the helper's namespace. */
+  ifname: string;
+}
+
+/** Linux packet types (`sll_pkttype`) of a captured packet. */
+export const PACKET_HOST = 0;
+/** Broadcast to the host. */
+export const PACKET_BROADCAST = 1;
+/** Multicast to the host. */
+export const PACKET_MULTICAST = 2;
+/** Addressed to another host (promiscuous). */
+export const PACKET_OTHERHOST = 3;
+/** Sent by this host. */
+export const PACKET_OUTGOING = 4;
+
+/** One captured packet: the IPv4 packet (cut at the snap length), its kernel time, interface and direction. */
+export interface CapturedPacket {
+  /** The IPv4 packet from its header on, at most the snap length. */
+  bytes: Uint8Array;
+  /** The packet's length before the cut, bytes (65535 at most). */
+  originalLength: number;
+  /** Kernel receive (or transmit) time, epoch nanoseconds. */
+  capturedAtNs: bigint;
+  /** Interface index in the helper's namespace. */
+  ifindex: number;
+  /** `PACKET_HOST`, `PACKET_OUTGOING`, ... */
+  packetType: number;
 }
 
 /** A packet the helper received: the IPv4 packet (header included) and the kernel receive time, epoch nanoseconds. */
@@ -77,7 +126,62 @@ export function decodeRecvPayload(payload: Uint8Array): ReceivedPacket {
 /** Decodes a READY payload. @throws HelperFrameError when shorter than 2 bytes. */
 export function decodeReadyPayload(payload: Uint8Array): ReadyInfo {
   if (payload.length < 2) throw new HelperFrameError(`READY payload ${payload.length} bytes, need 2`, payload.length);
-  return { version: payload[0], tcpAnswers: (payload[1] & 1) !== 0 };
+  return { version: payload[0], tcpAnswers: (payload[1] & 1) !== 0, capture: (payload[1] & 2) !== 0 };
+}
+
+/** Encodes a CAPTURE_START payload. @throws RangeError for a port or snap length outside 0..65535, a name over 15 bytes. */
+export function encodeCaptureStartPayload(request: CaptureRequest): Uint8Array {
+  const u16 = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffff;
+  if (!u16(request.udpDstPort)) throw new RangeError(`capture UDP port ${request.udpDstPort} outside 0..65535`);
+  if (!u16(request.snapLength)) throw new RangeError(`capture snap length ${request.snapLength} outside 0..65535`);
+  const name = new TextEncoder().encode(request.ifname);
+  if (name.length > CAPTURE_IFNAME_MAX || name.includes(0)) {
+    throw new RangeError(
+      `capture interface name "${request.ifname}" longer than ${CAPTURE_IFNAME_MAX} bytes or with NUL`,
+    );
+  }
+  const out = new Uint8Array(4 + name.length);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, request.udpDstPort);
+  view.setUint16(2, request.snapLength);
+  out.set(name, 4);
+  return out;
+}
+
+/** Encodes a CAPTURED payload (tests and simulators; the helper writes the same bytes). */
+export function encodeCapturedPayload(packet: CapturedPacket): Uint8Array {
+  const out = new Uint8Array(CAPTURED_PREFIX_LENGTH + packet.bytes.length);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, packet.capturedAtNs / 1_000_000_000n);
+  view.setUint32(8, Number(packet.capturedAtNs % 1_000_000_000n));
+  view.setUint32(12, packet.ifindex);
+  view.setUint8(16, packet.packetType);
+  view.setUint16(17, packet.originalLength);
+  out.set(packet.bytes, CAPTURED_PREFIX_LENGTH);
+  return out;
+}
+
+/** Decodes a CAPTURED payload. @throws HelperFrameError when shorter than its prefix or nanoseconds ≥ 1e9. */
+export function decodeCapturedPayload(payload: Uint8Array): CapturedPacket {
+  if (payload.length < CAPTURED_PREFIX_LENGTH) {
+    throw new HelperFrameError(`CAPTURED payload ${payload.length} bytes, shorter than its prefix`, payload.length);
+  }
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const nsec = view.getUint32(8);
+  if (nsec >= 1_000_000_000) throw new HelperFrameError(`CAPTURED nanoseconds ${nsec} out of range`, 8);
+  return {
+    capturedAtNs: view.getBigUint64(0) * 1_000_000_000n + BigInt(nsec),
+    ifindex: view.getUint32(12),
+    packetType: view.getUint8(16),
+    originalLength: view.getUint16(17),
+    bytes: payload.slice(CAPTURED_PREFIX_LENGTH),
+  };
+}
+
+/** Decodes a CAPTURE_STATE payload: true when capturing. @throws HelperFrameError when empty. */
+export function decodeCaptureStatePayload(payload: Uint8Array): boolean {
+  if (payload.length < 1) throw new HelperFrameError("CAPTURE_STATE payload empty", 0);
+  return payload[0] === 1;
 }
 
 /** Decodes an ERROR payload: UTF-8 text, one line. */

@@ -6,8 +6,14 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { HelperClosedError, HelperUnavailableError, type ProbeHelperError } from "./errors.ts";
+import { HelperCaptureError, HelperClosedError, HelperUnavailableError, type ProbeHelperError } from "./errors.ts";
 import {
+  type CaptureRequest,
+  type CapturedPacket,
+  FRAME_CAPTURED,
+  FRAME_CAPTURE_START,
+  FRAME_CAPTURE_STATE,
+  FRAME_CAPTURE_STOP,
   FRAME_ERROR,
   FRAME_MAX_PACKET,
   FRAME_READY,
@@ -17,8 +23,11 @@ import {
   FrameDecoder,
   type ReadyInfo,
   type ReceivedPacket,
+  decodeCaptureStatePayload,
+  decodeCapturedPayload,
   decodeErrorPayload,
   decodeReadyPayload,
+  encodeCaptureStartPayload,
   decodeRecvPayload,
   encodeFrame,
 } from "./framing.ts";
@@ -42,8 +51,22 @@ export interface ProbeHelperOptions {
 
 const PRIVILEGE_ERRNOS = / (EPERM|EACCES):/;
 
+/** Something that captures packets for a sniffer: the probe helper, or a test double. */
+export interface PacketCapture {
+  /** Starts (or restarts) the capture; `onPacket` gets every captured packet until {@link stopCapture}. */
+  startCapture(request: Partial<CaptureRequest>, onPacket: (packet: CapturedPacket) => void): Promise<void>;
+  /** Stops the capture; captured packets still in the pipe are dropped. */
+  stopCapture(): Promise<void>;
+}
+
+/** A CAPTURE_START or CAPTURE_STOP waiting for its CAPTURE_STATE (or its `capture ...` ERROR). */
+interface CaptureWaiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
 /** A running probe helper. Create with {@link ProbeHelper.start}; always {@link ProbeHelper.close} it. */
-export class ProbeHelper implements AsyncIterable<ReceivedPacket> {
+export class ProbeHelper implements AsyncIterable<ReceivedPacket>, PacketCapture {
   /** What the helper announced in READY. */
   readonly ready: ReadyInfo;
   readonly #child: ChildProcessWithoutNullStreams;
@@ -57,6 +80,9 @@ export class ProbeHelper implements AsyncIterable<ReceivedPacket> {
   #failure: ProbeHelperError | null = null;
   #dropped = 0;
   #errors = 0;
+  #onCapture: ((packet: CapturedPacket) => void) | null = null;
+  readonly #captureWaiters: CaptureWaiter[] = [];
+  #captured = 0;
 
   private constructor(
     child: ChildProcessWithoutNullStreams,
@@ -173,6 +199,53 @@ export class ProbeHelper implements AsyncIterable<ReceivedPacket> {
     this.#child.stdin.write(encodeFrame(FRAME_SEND, packet));
   }
 
+  /** Packets captured since start (CAPTURED frames delivered to a capture callback). */
+  get captured(): number {
+    return this.#captured;
+  }
+
+  /**
+   * Starts the helper's AF_PACKET capture of IPv4 UDP datagrams to `udpDstPort` (default 4789, VXLAN; 0: any UDP) on
+   * `ifname` (default every interface of the helper's namespace), cut at `snapLength` bytes (default 256; 0: whole).
+   * Both directions are captured (packet type `PACKET_OUTGOING` for sent ones). One capture per helper: starting again
+   * replaces the filter and the callback. Resolves once the helper confirms.
+   * @throws HelperCaptureError when the helper cannot capture (no AF_PACKET socket, unknown interface);
+   *   HelperClosedError after close; RangeError for a bad request.
+   */
+  startCapture(request: Partial<CaptureRequest>, onPacket: (packet: CapturedPacket) => void): Promise<void> {
+    if (!this.ready.capture) {
+      return Promise.reject(
+        new HelperCaptureError(
+          "capture EOPNOTSUPP: the probe helper has no AF_PACKET socket (rebuild it, or no CAP_NET_RAW)",
+        ),
+      );
+    }
+    const payload = encodeCaptureStartPayload({
+      udpDstPort: request.udpDstPort ?? 4789,
+      snapLength: request.snapLength ?? 256,
+      ifname: request.ifname ?? "",
+    });
+    this.#onCapture = onPacket;
+    return this.#captureCommand(encodeFrame(FRAME_CAPTURE_START, payload));
+  }
+
+  /** Stops the capture (the callback gets nothing more). @throws HelperClosedError after close. */
+  stopCapture(): Promise<void> {
+    this.#onCapture = null;
+    if (!this.ready.capture) return Promise.resolve();
+    return this.#captureCommand(encodeFrame(FRAME_CAPTURE_STOP, new Uint8Array(0)));
+  }
+
+  #captureCommand(frame: Uint8Array): Promise<void> {
+    if (this.#ended || this.#child.stdin.destroyed || !this.#child.stdin.writable) {
+      return Promise.reject(new HelperClosedError());
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#captureWaiters.push({ resolve, reject });
+      this.#child.stdin.write(frame);
+    });
+  }
+
   /** The received packets, in arrival order; ends when the helper exits. One consumer at a time. */
   [Symbol.asyncIterator](): AsyncIterator<ReceivedPacket> {
     return {
@@ -224,9 +297,33 @@ export class ProbeHelper implements AsyncIterable<ReceivedPacket> {
         }
         this.#queue.push(packet);
       }
+    } else if (f.type === FRAME_CAPTURED) {
+      const deliver = this.#onCapture;
+      if (deliver === null) return;
+      try {
+        const packet = decodeCapturedPayload(f.payload);
+        this.#captured++;
+        deliver(packet);
+      } catch (e) {
+        this.#errors++;
+        this.#onError?.(String(e));
+      }
+    } else if (f.type === FRAME_CAPTURE_STATE) {
+      try {
+        decodeCaptureStatePayload(f.payload);
+        this.#captureWaiters.shift()?.resolve();
+      } catch (e) {
+        this.#captureWaiters.shift()?.reject(e as Error);
+      }
     } else if (f.type === FRAME_ERROR) {
       this.#errors++;
-      this.#onError?.(decodeErrorPayload(f.payload));
+      const line = decodeErrorPayload(f.payload);
+      // Each CAPTURE_START / CAPTURE_STOP draws exactly one CAPTURE_STATE or one `capture ...` ERROR, in order.
+      const waiter = line.startsWith("capture ") ? this.#captureWaiters.shift() : undefined;
+      if (waiter !== undefined) {
+        this.#onCapture = null;
+        waiter.reject(new HelperCaptureError(line));
+      } else this.#onError?.(line);
     }
   }
 
@@ -252,6 +349,8 @@ export class ProbeHelper implements AsyncIterable<ReceivedPacket> {
 
   #end(): void {
     this.#ended = true;
+    this.#onCapture = null;
+    for (const w of this.#captureWaiters.splice(0)) w.reject(new HelperClosedError());
     const w = this.#waiter;
     this.#waiter = null;
     this.#failWaiter = null;

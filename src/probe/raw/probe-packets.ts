@@ -1,13 +1,15 @@
 /**
  * Builders of the raw transport's probe packets (docs/probe-helper.md, "Raw transport"): whole IPv4 packets carrying a
  * flow's exact 5-tuple, so ECMP (hashing addresses, protocol and ports) puts them on the flow's own path, with the
- * probe's identity in the IPv4 identification, which ECMP does not hash. Pure functions over `src/wire/`.
+ * probe's identity in the IPv4 identification, which ECMP does not hash; VXLAN tunnel probes carry the tunnel's outer
+ * tuple the same way. Pure functions over `src/wire/`.
  */
 import { holdIpv4UdpChecksum } from "../../wire/checksum.ts";
 import { IPPROTO_TCP, IPV4_MIN_HEADER_LENGTH, encodeIpv4 } from "../../wire/ipv4.ts";
 import { TCP_MIN_HEADER_LENGTH, encodeTcp, fillTcpChecksumIpv4 } from "../../wire/tcp.ts";
 import { TCP_ACK } from "../../wire/tcp-flags.ts";
-import { encodeIpv4UdpPacket } from "../../wire/udp-packet.ts";
+import { encodeEthernetIpv4UdpFrame, encodeIpv4UdpPacket } from "../../wire/udp-packet.ts";
+import { VXLAN_HEADER_LENGTH, encodeVxlan } from "../../wire/vxlan.ts";
 
 /** Length of the UDP probe payload, bytes: identity (2), TTL (1), attempt (1), checksum adjustment word (2), pad (2). */
 export const UDP_PROBE_PAYLOAD_LENGTH = 8;
@@ -122,4 +124,73 @@ export function encodeTcpProbe(f: TcpProbeFields): Uint8Array {
   );
   fillTcpChecksumIpv4(packet, IPV4_MIN_HEADER_LENGTH, TCP_MIN_HEADER_LENGTH, f.srcAddr, f.dstAddr);
   return packet;
+}
+
+/** First bytes of a tunnel probe's inner UDP payload, "FLPR": lets overlay sniffers leave probes out. */
+export const TUNNEL_PROBE_MAGIC = Uint8Array.of(0x46, 0x4c, 0x50, 0x52);
+/** Inner UDP payload of a tunnel probe: magic (4), identity (2), outer TTL (1), attempt (1), bytes. */
+export const TUNNEL_PROBE_PAYLOAD_LENGTH = 8;
+/** Inner UDP destination port of tunnel probes (traceroute's base port: closed by convention, so it draws port unreachable). */
+export const TUNNEL_PROBE_INNER_PORT = 33434;
+
+/** Options of a VXLAN tunnel probe: the outer tuple (VTEPs, outer source port to 4789) and the inner frame's addresses. */
+export interface TunnelProbeFields extends Omit<ProbeFields, "dstPort"> {
+  /** Outer UDP destination port (VXLAN, 4789). */
+  dstPort: number;
+  /** VXLAN network identifier, 0..16777215. */
+  vni: number;
+  /** Inner Ethernet source and destination MACs, `aa:bb:cc:dd:ee:ff`. */
+  innerSrcMac: string;
+  innerDstMac: string;
+  /** Inner IPv4 source and destination addresses, unsigned 32-bit. */
+  innerSrcAddr: number;
+  innerDstAddr: number;
+  /** Inner UDP source port (the inner destination port is {@link TUNNEL_PROBE_INNER_PORT}). */
+  innerSrcPort: number;
+  /** The try number (1 first), echoed in the inner payload. */
+  attempt: number;
+}
+
+/**
+ * A VXLAN tunnel probe (RFC 7348): outer IPv4 (VTEP to VTEP, the TTL walking the underlay, identity in the IP ID) and
+ * UDP (the tunnel's source port to `dstPort`, checksum 0 as Linux VTEPs send by default), the VXLAN header with the VNI,
+ * then the inner Ethernet frame `innerSrcMac` → `innerDstMac` with IPv4 `innerSrcAddr` → `innerDstAddr` (TTL 64, the
+ * same identification) and UDP to port 33434 carrying {@link TUNNEL_PROBE_MAGIC}, the identity, TTL and attempt.
+ * @throws WireError for a field out of range or a malformed MAC.
+ */
+export function encodeTunnelProbe(f: TunnelProbeFields): Uint8Array {
+  const payload = new Uint8Array(TUNNEL_PROBE_PAYLOAD_LENGTH);
+  payload.set(TUNNEL_PROBE_MAGIC, 0);
+  payload[4] = f.identification >>> 8;
+  payload[5] = f.identification & 0xff;
+  payload[6] = f.ttl;
+  payload[7] = Math.min(f.attempt, 255);
+  const frame = encodeEthernetIpv4UdpFrame({
+    srcAddr: f.innerSrcAddr,
+    dstAddr: f.innerDstAddr,
+    srcPort: f.innerSrcPort,
+    dstPort: TUNNEL_PROBE_INNER_PORT,
+    payload,
+    identification: f.identification,
+    srcMac: f.innerSrcMac,
+    dstMac: f.innerDstMac,
+  });
+  const vxlan = new Uint8Array(VXLAN_HEADER_LENGTH + frame.length);
+  encodeVxlan({ vni: f.vni }, vxlan, 0);
+  vxlan.set(frame, VXLAN_HEADER_LENGTH);
+  return encodeIpv4UdpPacket({
+    srcAddr: f.srcAddr,
+    dstAddr: f.dstAddr,
+    srcPort: f.srcPort,
+    dstPort: f.dstPort,
+    payload: vxlan,
+    ttl: f.ttl,
+    identification: f.identification,
+    udpChecksum: false,
+  });
+}
+
+/** Whether an inner UDP payload is a tunnel probe's (starts with {@link TUNNEL_PROBE_MAGIC}). */
+export function isTunnelProbePayload(payload: Uint8Array): boolean {
+  return payload.length >= TUNNEL_PROBE_MAGIC.length && TUNNEL_PROBE_MAGIC.every((b, i) => payload[i] === b);
 }
