@@ -6,3 +6,5 @@ export * from "./lab.ts";
 export * from "./plan.ts";
 export * from "./state.ts";
 export * from "./topology.ts";
+export * from "./service-config.ts";
+export * from "./services.ts";

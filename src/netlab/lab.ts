@@ -9,6 +9,7 @@ import { constants } from "node:os";
 import { LabError } from "./errors.ts";
 import { listNamespaces, mustRun, runCommand, setSysctls } from "./commands.ts";
 import { HOST_SYSCTLS, type LabPlan, planLab, ROUTER_SYSCTLS } from "./plan.ts";
+import { type LabServiceOptions, processRunning, removeServiceFiles, startServices, stopServices } from "./services.ts";
 import { type LabState, readState, removeState, requireState, validatePrefix, writeState } from "./state.ts";
 import { DEFAULT_TOPOLOGY, type LabTopology } from "./topology.ts";
 
@@ -20,6 +21,10 @@ export interface LabUpOptions {
   /** Namespace prefix (default {@link DEFAULT_LAB_PREFIX}). */
   readonly prefix?: string;
   readonly topology?: LabTopology;
+  /** Router services to start (snmpd, hopd; docs/netlab.md "Router services"); default none. */
+  readonly services?: LabServiceOptions;
+  /** Add the analyzer host `an1` (10.1.1.250 on leaf1) for mirrors; default false. */
+  readonly analyzer?: boolean;
 }
 
 function requireRoot(): void {
@@ -50,7 +55,8 @@ function build(plan: LabPlan, warnings: string[]): void {
   }
   const routerValues = routerSysctls(warnings);
   for (const node of plan.nodes) {
-    setSysctls(node.namespace, node.role === "host" ? HOST_SYSCTLS : routerValues);
+    const router = node.role === "leaf" || node.role === "spine";
+    setSysctls(node.namespace, router ? routerValues : HOST_SYSCTLS);
     mustRun("ip", ["-n", node.namespace, "-batch", "-"], `${node.ipBatch.join("\n")}\n`);
     if (node.bridgeBatch.length > 0) {
       mustRun("bridge", ["-n", node.namespace, "-batch", "-"], `${node.bridgeBatch.join("\n")}\n`);
@@ -69,12 +75,12 @@ export function labUp(options: LabUpOptions = {}): LabState {
   if (readState(prefix) !== undefined) {
     throw new LabError("ERR_LAB_EXISTS", `lab "${prefix}" is already up (run: flowlens lab down --name ${prefix})`);
   }
-  const plan = planLab(prefix, options.topology ?? DEFAULT_TOPOLOGY);
+  const plan = planLab(prefix, options.topology ?? DEFAULT_TOPOLOGY, { analyzer: options.analyzer === true });
   const existing = listNamespaces();
   const clash = plan.nodes.find((n) => existing.has(n.namespace));
   if (clash !== undefined) throw new LabError("ERR_LAB_EXISTS", `network namespace ${clash.namespace} already exists`);
   const warnings: string[] = [];
-  const state: LabState = {
+  let state: LabState = {
     version: 1,
     prefix,
     topology: plan.topology,
@@ -87,8 +93,15 @@ export function labUp(options: LabUpOptions = {}): LabState {
   writeState(state);
   try {
     build(plan, warnings);
+    const services = options.services ?? {};
+    if (services.snmpd === true || services.hopd === true) {
+      const started = startServices(plan, services, warnings, (recorded) =>
+        writeState({ ...state, services: recorded }),
+      );
+      state = { ...state, services: started.services, serviceFiles: started.files };
+    }
   } catch (e) {
-    teardown(state);
+    teardown(readState(prefix) ?? state);
     removeState(prefix);
     throw e;
   }
@@ -98,6 +111,9 @@ export function labUp(options: LabUpOptions = {}): LabState {
 
 /** Kills the processes inside each namespace (by PID) and deletes the namespaces that exist; returns those deleted. */
 function teardown(state: LabState): string[] {
+  // The services first, by the PIDs recorded for them (SIGTERM, so they clean up after themselves).
+  stopServices(state.services ?? []);
+  removeServiceFiles(state.prefix);
   const existing = listNamespaces();
   const removed: string[] = [];
   for (const ns of state.namespaces) {
@@ -140,12 +156,25 @@ export interface ShownInterface {
   readonly addresses: readonly string[];
 }
 
+/** A service of a node as `lab show` reports it. */
+export interface ShownService {
+  readonly kind: "snmpd" | "hopd";
+  readonly pid: number;
+  /** `udp 10.255.1.1:161` or `tcp 10.255.1.1:9090`. */
+  readonly listen: string;
+  /** Whether the process is still running. */
+  readonly running: boolean;
+}
+
 /** One node as `lab show` reports it. */
 export interface ShownNode {
   readonly name: string;
   readonly role: string;
   readonly namespace: string;
+  /** Router id, host or analyzer address. */
+  readonly address: string;
   readonly interfaces: readonly ShownInterface[];
+  readonly services: readonly ShownService[];
 }
 
 interface IpAddrJson {
@@ -167,7 +196,15 @@ export function labShow(prefix: string = DEFAULT_LAB_PREFIX): ShownNode[] {
       state: l.operstate ?? "UNKNOWN",
       addresses: (l.addr_info ?? []).filter((a) => a.family === "inet").map((a) => `${a.local}/${a.prefixlen}`),
     }));
-    return { name: node.name, role: node.role, namespace: node.namespace, interfaces };
+    const services = (state.services ?? [])
+      .filter((s) => s.node === node.name)
+      .map((s) => ({
+        kind: s.kind,
+        pid: s.pid,
+        listen: `${s.kind === "snmpd" ? "udp" : "tcp"} ${s.address}:${s.port}`,
+        running: processRunning(s.pid),
+      }));
+    return { name: node.name, role: node.role, namespace: node.namespace, address: node.address, interfaces, services };
   });
 }
 

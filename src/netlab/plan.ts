@@ -6,12 +6,13 @@
  * - leaf–spine link number L = (leaf − 1) × spines + (spine − 1): 10.0.L.0/31 on the leaf, 10.0.L.1/31 on the spine;
  * - router ids on loopback: leaf i 10.255.1.i/32, spine s 10.255.2.s/32;
  * - hosts of leaf i: 10.1.i.0/24, gateway 10.1.i.1 on the leaf's `br-hosts` bridge, host j of that leaf 10.1.i.(10 + j);
- * - overlay (VXLAN `vxlan0` on each host): host n at 10.2.0.n/24.
+ * - overlay (VXLAN `vxlan0` on each host): host n at 10.2.0.n/24;
+ * - the analyzer host `an1` (optional, for mirrors) on leaf 1's bridge: 10.1.1.250/24.
  */
 import type { LabTopology } from "./topology.ts";
 
 /** The role of a lab node. */
-export type NodeRole = "host" | "leaf" | "spine";
+export type NodeRole = "host" | "leaf" | "spine" | "analyzer";
 
 /** One end of a veth link. */
 export interface LinkEnd {
@@ -41,7 +42,19 @@ export interface PlannedNode {
   readonly bridgeBatch: readonly string[];
 }
 
-/** A whole lab: its prefix, topology, nodes (hosts, leaves, spines) and links. */
+/** Name of the analyzer host (the destination of mirrors). */
+export const ANALYZER_NODE = "an1";
+
+/** Address of the analyzer host, on leaf 1's host subnet (above every host address, 10.1.i.11-210). */
+export const ANALYZER_ADDRESS = "10.1.1.250";
+
+/** Options of {@link planLab}. */
+export interface PlanOptions {
+  /** Add the analyzer host {@link ANALYZER_NODE} on leaf 1 (default false). */
+  readonly analyzer?: boolean;
+}
+
+/** A whole lab: its prefix, topology, nodes (hosts, leaves, spines, the analyzer) and links. */
 export interface LabPlan {
   readonly prefix: string;
   readonly topology: LabTopology;
@@ -166,8 +179,17 @@ function hostBatches(t: LabTopology, h: HostRef, all: readonly HostRef[]): { ip:
   return { ip, bridge };
 }
 
+function analyzerBatch(): string[] {
+  return [
+    "link set lo up",
+    `addr add ${ANALYZER_ADDRESS}/24 dev eth0`,
+    "link set eth0 up",
+    "route add default via 10.1.1.1",
+  ];
+}
+
 /** Expands a topology into the full lab plan for namespace prefix `prefix`. Pure. */
-export function planLab(prefix: string, t: LabTopology): LabPlan {
+export function planLab(prefix: string, t: LabTopology, options: PlanOptions = {}): LabPlan {
   const hosts = hostsOf(t);
   const ns = (node: string) => namespaceOf(prefix, node);
   const links: PlannedLink[] = [];
@@ -193,13 +215,17 @@ export function planLab(prefix: string, t: LabTopology): LabPlan {
   }
   for (const i of range(t.leaves)) {
     const name = `leaf${i}`;
+    const ipBatch = leafBatch(t, i, hosts);
+    // The analyzer's veth joins leaf 1's host bridge like a host's.
+    if (options.analyzer === true && i === 1)
+      ipBatch.push(`link set ${ANALYZER_NODE} master br-hosts`, `link set ${ANALYZER_NODE} up`);
     nodes.push({
       name,
       role: "leaf",
       namespace: ns(name),
       address: leafRouterId(i),
       leaf: i,
-      ipBatch: leafBatch(t, i, hosts),
+      ipBatch,
       bridgeBatch: [],
     });
   }
@@ -211,6 +237,18 @@ export function planLab(prefix: string, t: LabTopology): LabPlan {
       namespace: ns(name),
       address: spineRouterId(s),
       ipBatch: spineBatch(t, s),
+      bridgeBatch: [],
+    });
+  }
+  if (options.analyzer === true) {
+    links.push({ a: { node: "leaf1", ifname: ANALYZER_NODE }, b: { node: ANALYZER_NODE, ifname: "eth0" } });
+    nodes.push({
+      name: ANALYZER_NODE,
+      role: "analyzer",
+      namespace: ns(ANALYZER_NODE),
+      address: ANALYZER_ADDRESS,
+      leaf: 1,
+      ipBatch: analyzerBatch(),
       bridgeBatch: [],
     });
   }

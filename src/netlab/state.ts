@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LabError } from "./errors.ts";
 import type { NodeRole } from "./plan.ts";
+import type { ServiceFiles, StateService } from "./services.ts";
 import type { LabTopology } from "./topology.ts";
 
 /** A node as recorded in the state file. */
@@ -31,6 +32,10 @@ export interface LabState {
   readonly createdAt: string;
   /** Notes from `up` (e.g. a hash-policy fallback). */
   readonly warnings: readonly string[];
+  /** Router services `up` started (snmpd, hopd), by PID; absent when none were asked for. */
+  readonly services?: readonly StateService[];
+  /** Their files (configuration, secrets, logs, the agent configuration); absent when no service was asked for. */
+  readonly serviceFiles?: ServiceFiles;
 }
 
 const PREFIX_PATTERN = /^[a-z][a-z0-9]{0,11}$/;

@@ -22,6 +22,9 @@ interface NameOption {
 interface UpOptions extends NameOption {
   topology?: string;
   vni?: string;
+  /** Commander's negated flags: false with --no-services / --no-analyzer. */
+  services: boolean;
+  analyzer: boolean;
 }
 
 interface ShowOptions extends NameOption {
@@ -45,6 +48,9 @@ export function formatShow(nodes: readonly ShownNode[]): string {
     for (const i of n.interfaces) {
       lines.push(`  ${i.name.padEnd(10)} ${i.state.padEnd(8)} ${i.addresses.join(" ")}`.trimEnd());
     }
+    for (const s of n.services) {
+      lines.push(`  [${s.kind}] ${s.listen} pid ${s.pid}${s.running ? "" : " (not running)"}`);
+    }
   }
   return `${lines.join("\n")}\n`;
 }
@@ -59,15 +65,30 @@ export function registerLabCommands(program: Command): void {
   ] as const;
   lab
     .command("up")
-    .description("build the lab (default: h1, h2, leaf1, leaf2, spine1, spine2)")
+    .description("build the lab (default: h1, h2, leaf1, leaf2, spine1, spine2, an1; snmpd and hopd in the routers)")
     .option("--topology <file>", "YAML topology file (leaves, spines, hostsPerLeaf, vxlan)")
     .option("--vni <n>", "VXLAN network identifier of the host VTEPs")
+    .option("--no-services", "do not start snmpd and hopd in the routers")
+    .option("--no-analyzer", "do not add the analyzer host an1")
     .option(...nameOption)
     .action((options: UpOptions) => {
-      const state = labUp({ prefix: options.name, topology: topologyFrom(options) });
+      const state = labUp({
+        prefix: options.name,
+        topology: topologyFrom(options),
+        analyzer: options.analyzer,
+        services: { snmpd: options.services, hopd: options.services },
+      });
       for (const w of state.warnings) process.stderr.write(`flowlens lab: warning: ${w}\n`);
       const nodes = state.nodes.map((n) => n.name).join(" ");
       process.stdout.write(`lab ${state.prefix} up: ${nodes}\n`);
+      const services = state.services ?? [];
+      if (services.length > 0) {
+        const kinds = [...new Set(services.map((s) => s.kind))].join(" and ");
+        process.stdout.write(`services: ${kinds} in ${new Set(services.map((s) => s.node)).size} routers\n`);
+      }
+      if (state.serviceFiles !== undefined) {
+        process.stdout.write(`agent configuration with hop telemetry: ${state.serviceFiles.agentConfig}\n`);
+      }
     });
   lab
     .command("down")
