@@ -25,6 +25,7 @@ declare -A PACKAGES=(
   [snmp]=/usr/bin/snmpget
   [nats-server]=/usr/sbin/nats-server
   [chromium]=/usr/bin/chromium
+  [systemd]=/usr/bin/systemd-analyze
   [fonts-dejavu-core]=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 )
 

@@ -3,11 +3,13 @@
  * never a stack trace (set FLOWLENS_DEBUG=1 to get one).
  */
 import { Command, CommanderError } from "commander";
+import { registerAnalyticsCommands } from "./analytics/register.ts";
 import { registerCollectorCommands } from "./collector/register.ts";
 import { registerAgentCommands } from "./daemon/agent-command.ts";
 import { registerCollectorDaemonCommands } from "./daemon/collector-command.ts";
 import { registerDecodeCommand } from "./decode/command.ts";
 import { registerExporterCommands } from "./exporter/register.ts";
+import { registerHopdCommand } from "./hopd/register.ts";
 import { registerLabCommands } from "./lab/register.ts";
 import { packageVersion } from "../runtime/version-info.ts";
 
@@ -23,8 +25,11 @@ export function buildProgram(): Command {
   registerExporterCommands(program);
   registerAgentCommands(program);
   registerLabCommands(program);
+  registerHopdCommand(program);
   // Last: its verb abbreviations (sh, cl, req...) are computed from the commands registered before it.
   registerCollectorCommands(program);
+  // After it: the agent's `show|request analytics ...` join the same verbs (routed by the word after the verb).
+  registerAnalyticsCommands(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
