@@ -3,7 +3,7 @@
 // the command starts without compiling TypeScript on every run. bin/flowlens.js uses dist/ only while it is newer than
 // every file under src/ (otherwise it runs the sources through tsx), so a stale build is never used.
 // Run by `npm install` (the `prepare` script) and by `npm run build`.
-import { rmSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -21,3 +21,21 @@ await build({
   outdir: "dist",
   logLevel: "warning",
 });
+// The dashboard (src/web, docs/dashboard.md) into dist/web: the same options as src/agent/ui-bundle.ts's
+// WEB_BUILD_OPTIONS. index.html is copied last, so its time stamp marks the build as newer than src/web.
+await build({
+  absWorkingDir: root,
+  entryPoints: [
+    { in: "src/web/main.ts", out: "app" },
+    { in: "src/web/app.css", out: "app" },
+  ],
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2020",
+  minify: true,
+  legalComments: "none",
+  outdir: "dist/web",
+  logLevel: "warning",
+});
+copyFileSync(new URL("../src/web/index.html", import.meta.url), new URL("../dist/web/index.html", import.meta.url));

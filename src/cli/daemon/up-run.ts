@@ -1,6 +1,7 @@
 /**
  * `flowlens up`: flowlens's main job on its embedded defaults, in one unprivileged process with no external servers:
  * the Compute Agent's CA API on 127.0.0.1:8080 over the simulated fabric (a simulation, labelled as such in `/version`),
+ * with the dashboard at `/` reading this collector's admin API (docs/dashboard.md),
  * the flow collector on UDP 127.0.0.1:2055 with its files under `--data-dir`, and the exporter sending that same
  * fabric's traffic (simulated, sampled 1 in 100) to the collector as NetFlow v5 every 10 s, admin API on
  * 127.0.0.1:8083. Loaded only when `up` runs.
@@ -46,13 +47,19 @@ export async function runUp(dataDir: string, options: DaemonOptions): Promise<vo
   const destination = createLogDestination();
   const logger = createLogger({ level: collectorConfig["log-level"], name: "flowlens-up", destination });
   const lifecycle = new Lifecycle({ logger });
-  let step = "agent";
+  let step = "collector";
   try {
-    const agent = await startSimulatedAgent(loadConfig(src.agent), { logger: logger.child({ component: "agent" }) });
-    lifecycle.onDrain("agent", () => agent.stop());
-    step = "collector";
+    // The collector first: the agent's dashboard reads its admin API (docs/dashboard.md).
     const collector = await startCollector(collectorConfig, { logger });
     lifecycle.onDrain("collector", () => collector.stop());
+    step = "agent";
+    const agentConfig = loadConfig(src.agent);
+    const dashboard = { ...agentConfig.dashboard, "collector-admin-url": collector.adminUrl };
+    const agent = await startSimulatedAgent(
+      { ...agentConfig, dashboard },
+      { logger: logger.child({ component: "agent" }) },
+    );
+    lifecycle.onDrain("agent", () => agent.stop());
     step = "exporter";
     // The exporter reads the agent's own fabric, so exported flows and traced paths are one simulation.
     const exporterConfig = loadConfig(src.exporter);
@@ -64,7 +71,7 @@ export async function runUp(dataDir: string, options: DaemonOptions): Promise<vo
     lifecycle.install();
     const listen = Object.values(collectorConfig.interfaces).flatMap((i) => i.listen);
     process.stderr.write(
-      `flowlens up: Compute Agent API on ${agent.url} over a SIMULATED fabric (docs/sim.md)\n` +
+      `flowlens up: Compute Agent API on ${agent.url} over a SIMULATED fabric (docs/sim.md), dashboard ${agent.url}/\n` +
         `  try: curl '${agent.url}/start/flow?dport=9000&src=10.1.1.1&dst=10.1.7.1&sport=4567&proto=tcp'\n` +
         `       curl '${agent.url}/data/flow?dport=9000&src=10.1.1.1&dst=10.1.7.1&sport=4567&proto=tcp'\n` +
         `flowlens up: collector listening on ${listen.join(", ")} (UDP, NetFlow v5/v8), admin API ${collector.adminUrl}\n` +
