@@ -9,6 +9,8 @@ import { runAgentBench } from "./agent.ts";
 import { runCollectorBench } from "./collector.ts";
 import { runDecodePeers } from "./decode-peers.ts";
 import { runExporterBench } from "./exporter.ts";
+import { runScaleBench } from "./scale.ts";
+import { runTraceBench } from "./trace.ts";
 import type { Benchmark } from "./types.ts";
 
 const MODULES = ["./netflow.ts", "./capture.ts"];
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
   if (filter === "" || "collector".includes(filter)) await runCollectorBench();
   if (filter === "" || "exporter".includes(filter)) await runExporterBench();
   if (filter === "" || "agent".includes(filter)) await runAgentBench();
+  if (filter === "" || "trace".includes(filter)) await runTraceBench();
+  if (filter === "" || "scale".includes(filter)) await runScaleBench();
 }
 
 await main();

@@ -16,6 +16,8 @@ import { readVersionInfo, type VersionInfo } from "../runtime/version-info.ts";
 import type { TelemetryProvider } from "../telemetry/provider.ts";
 import { AgentMetrics } from "./agent-metrics.ts";
 import { registerCaRoutes } from "./api-routes.ts";
+import { registerSubscriptionRoutes } from "./subscription-routes.ts";
+import { registerWebRoutes } from "./web-routes.ts";
 import { PathFeed } from "./path-feed.ts";
 import { bearerCheck } from "./bearer-auth.ts";
 import { type AgentClock, systemClock } from "./clock.ts";
@@ -81,7 +83,9 @@ export function limitsOf(config: AgentConfig): ParameterLimits {
 
 function chooseFlowSource(config: AgentConfig, deps: AgentDeps, clock: AgentClock): FlowSource {
   const source = config["list-flow"].source;
-  if (source === "network" || (source === "auto" && deps.transport.simulated && deps.flowSource !== undefined)) {
+  // auto: the flows the daemon wiring gives (the simulated fabric's; on `network: raw` the host's sockets plus its
+  // sniffed overlay flows, src/agent/host-flow-source.ts), else the host's sockets.
+  if (source === "network" || (source === "auto" && deps.flowSource !== undefined)) {
     if (deps.flowSource === undefined) throw new TypeError("list-flow.source is network but the network has no flows");
     return deps.flowSource;
   }
@@ -156,6 +160,21 @@ export function buildAgent(config: AgentConfig, deps: AgentDeps): Agent {
     clock,
     ...(token === undefined ? {} : { auth: bearerCheck(token.reveal()) }),
   });
+  registerSubscriptionRoutes(http.app, config, {
+    feed,
+    clock,
+    ...(token === undefined ? {} : { auth: bearerCheck(token.reveal()) }),
+  });
+  if (config.dashboard.enabled) {
+    registerWebRoutes(http.app, {
+      feed,
+      logger,
+      ...(config.dashboard["collector-admin-url"] === undefined
+        ? {}
+        : { collectorAdminUrl: config.dashboard["collector-admin-url"] }),
+      ...(token === undefined ? {} : { auth: bearerCheck(token.reveal()) }),
+    });
+  }
   const built = registry;
   return {
     http,

@@ -17,6 +17,11 @@
  *   max-ntry: 10
  *   max-timeout: 5m
  *   telemetry-timeout: 5s                    # longest wait for one hop's telemetry
+ * dashboard:                                 # the web dashboard at / (docs/dashboard.md)
+ *   enabled: true
+ *   collector-admin-url: http://127.0.0.1:8082   # optional: the collector admin API the Collector view reads (proxied)
+ * telemetry:                                 # network: raw only: hopd / SNMP per router, else ICMP only (docs/telemetry.md)
+ *   routers: [{ match: 10.0.0.0/8, snmp: { version: 2c, community-file: /etc/flowlens/snmp.community } }]
  * list-flow:
  *   source: auto                             # auto (the network's flows when simulated, else the host's), host, network
  *   sniff-interval: 0s                       # background sniffing of the host's sockets (0: when list/flow asks)
@@ -28,6 +33,8 @@ import { durationSchema } from "../runtime/duration.ts";
 import { httpListenSchema } from "../runtime/http.ts";
 import { logLevelSchema } from "../runtime/logger.ts";
 import { secretEnvSchema, secretFileSchema } from "../runtime/secret.ts";
+import { agentScaleOutSchema } from "../scale/scale-config.ts";
+import { TELEMETRY_DEFAULTS, telemetryConfigSchema } from "../telemetry/telemetry-config.ts";
 
 /** Default port of the CA API (the spec's examples use 8080). */
 export const AGENT_DEFAULT_PORT = 8080;
@@ -77,6 +84,12 @@ const rawSchema = z.strictObject({
   "helper-path": z.string().min(1).optional(),
 });
 
+/** The dashboard (docs/dashboard.md): served at `/` when enabled; its Collector view proxies `collector-admin-url`. */
+const dashboardSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  "collector-admin-url": z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" }).optional(),
+});
+
 /** The agent's configuration schema. */
 export const agentConfigSchema = z.strictObject({
   "log-level": logLevelSchema,
@@ -96,6 +109,11 @@ export const agentConfigSchema = z.strictObject({
     "telemetry-timeout": 5000,
   }),
   "list-flow": listFlowSchema.default({ source: "auto", "sniff-interval": 0, retention: 600_000 }),
+  dashboard: dashboardSchema.default({ enabled: true }),
+  /** Hop telemetry on a real network (`network: raw`): hopd, SNMP, else ICMP only (docs/telemetry.md). */
+  telemetry: telemetryConfigSchema.default(TELEMETRY_DEFAULTS),
+  /** Scale-out (docs/scale-out.md): publish every completed round's Path to NATS JetStream. Absent: nothing published. */
+  "scale-out": agentScaleOutSchema.optional(),
 });
 
 /** A validated agent configuration (durations in ms, secrets as `Secret`). */

@@ -16,8 +16,10 @@ import {
 } from "./contracts.ts";
 import { InterfaceRuntime } from "./interface-runtime.ts";
 import { recoverSpool } from "./record-files/spool-recovery.ts";
+import { createScaleRole, type ScaleRole } from "./scale-role.ts";
 import { TransferLog } from "./shipping/transfer-log.ts";
 import type { ServerRole } from "./status.ts";
+import type { ScaleOutStatus } from "../scale/scale-status.ts";
 import { createHttpServer, type HttpServer } from "../runtime/http.ts";
 import type { Logger } from "../runtime/logger.ts";
 import { Metrics } from "../runtime/metrics.ts";
@@ -35,6 +37,8 @@ export interface RunningCollector {
   readonly control: CollectorControl;
   /** `http://host:port` of the admin API. */
   readonly adminUrl: string;
+  /** The scale-out role's figures (`GET /api/v1/scale-out`; role `all` when not scaled out). */
+  scaleOut(): ScaleOutStatus;
   /** Drains and stops everything (SIGTERM). */
   stop(): Promise<void>;
   /** SIGHUP with a new valid configuration: applied parts are logged; structural changes need a restart. */
@@ -74,6 +78,7 @@ export async function startCollector(
   const logger = options.logger;
   const spoolDirectory = config["spool-directory"];
   await mkdir(spoolDirectory, { recursive: true });
+  const scale = createScaleRole(config, logger, clock); // first: a bad disk buffer directory leaves nothing running
   const transferLog = new TransferLog({
     config: config["transfer-log-archive"],
     hostname: config.hostname ?? hostname(),
@@ -83,7 +88,11 @@ export async function startCollector(
   await transferLog.start();
   const runtimes = new Map<string, InterfaceRuntime>();
   for (const [name, ifc] of Object.entries(config.interfaces)) {
-    runtimes.set(name, new InterfaceRuntime({ name, config: ifc, spoolDirectory, transferLog, clock, logger }));
+    const startReceiver = scale.receiverFor(name);
+    runtimes.set(
+      name,
+      new InterfaceRuntime({ name, config: ifc, spoolDirectory, transferLog, clock, logger, startReceiver }),
+    );
   }
   const recovered = await recoverSpool({ spoolDirectory, interfaces: config.interfaces, clock, logger });
   for (const file of recovered.files) {
@@ -112,15 +121,17 @@ export async function startCollector(
     });
     registerAdminRoutes(http, control);
     registerCollectorMetrics(metrics, control);
+    scale.started(runtimes, http, metrics);
     http.addReadinessCheck("collecting", () =>
       [...runtimes.values()].every((r) => r.status().state === "Collecting flows"),
     );
     const address = await http.listen();
-    return running(config, { runtimes, transferLog, http, control, clock, logger, url: address.url, options });
+    return running(config, { runtimes, transferLog, http, control, clock, logger, url: address.url, options, scale });
   } catch (e) {
     const never = new AbortController();
     never.abort();
     await Promise.allSettled(started.map((r) => r.stop(never.signal)));
+    await scale.close(never.signal);
     await http?.close().catch(() => undefined);
     await transferLog.close();
     throw e;
@@ -136,6 +147,8 @@ interface Parts {
   logger: Logger;
   url: string;
   options: StartCollectorOptions;
+  /** The scale-out role (scale-role.ts); `all` does nothing. */
+  scale: ScaleRole;
 }
 
 function running(config: CollectorConfig, p: Parts): RunningCollector {
@@ -153,12 +166,14 @@ function running(config: CollectorConfig, p: Parts): RunningCollector {
   return {
     control: p.control,
     adminUrl: p.url,
+    scaleOut: () => p.scale.status(),
     stop: () => {
       stopping ??= (async () => {
         clearInterval(ticker);
         clearInterval(flusher);
         const deadline = AbortSignal.timeout(p.options.drainTimeoutMs ?? 8000);
         await Promise.all([...p.runtimes.values()].map((r) => r.stop(deadline)));
+        await p.scale.close(deadline);
         await p.transferLog.close();
         await p.http.close();
         p.logger.info({ component: "collector" }, "collector stopped");

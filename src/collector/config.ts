@@ -24,6 +24,7 @@ import { httpListenSchema } from "../runtime/http.ts";
 import { logLevelSchema } from "../runtime/logger.ts";
 import { secretEnvSchema, secretFileSchema } from "../runtime/secret.ts";
 import { sizeSchema } from "../runtime/size.ts";
+import { collectorScaleOutSchema } from "../scale/scale-config.ts";
 import { DEFAULT_COLLECTOR_FILE_NAME_FORMAT } from "../wire/collector-file-name.ts";
 
 /** `host:port`, `[v6]:port` or `:port` (all IPv4 addresses); port 0 picks a free port (tests). */
@@ -157,6 +158,11 @@ export const collectorConfigSchema = z.strictObject({
     collectorInterfaceSchema,
   ),
   "transfer-log-archive": transferLogArchiveSchema.prefault({}),
+  /**
+   * Scale-out on NATS JetStream (docs/scale-out.md): `role: receiver` (UDP → stream), `writer` (stream → files → FTP) or
+   * `all` (the single process). Absent: the single process, NATS not used.
+   */
+  "scale-out": collectorScaleOutSchema.optional(),
 });
 
 /** A validated collector configuration. */

@@ -9,11 +9,17 @@ import type { CollectorInterfaceConfig } from "./config.ts";
 import type { ChangeDestinationOptions, ClosedRecordFile, Clock, RequestOutcome } from "./contracts.ts";
 import { RecordFileSet } from "./record-files/record-file-set.ts";
 import { interfaceSpoolDirectory } from "./record-files/spool-layout.ts";
-import { Receiver } from "./receive/receiver.ts";
+import { Receiver, type ReceiverOptions } from "./receive/receiver.ts";
 import { zeroDrops } from "./receive/receiver-status.ts";
 import { ExportChannel } from "./shipping/export-channel.ts";
 import type { TransferLogSink } from "./shipping/transfer-log.ts";
 import type { ExportChannelStatus, FileStatus, InterfaceStatus, ServerRole } from "./status.ts";
+
+/** What the runtime uses of its receive path (a {@link Receiver}, or a scale-out role's stand-in: scale-role.ts). */
+export type ReceiverPart = Pick<Receiver, "tick" | "clear" | "snapshot" | "close">;
+
+/** Starts an interface's receive path. */
+export type StartReceiver = (options: ReceiverOptions) => Promise<ReceiverPart>;
 
 /** What an interface needs from the collector around it. */
 export interface InterfaceRuntimeOptions {
@@ -23,6 +29,8 @@ export interface InterfaceRuntimeOptions {
   transferLog: TransferLogSink;
   clock: Clock;
   logger: Logger;
+  /** The receive path (default {@link Receiver.start}: UDP into the record files). */
+  startReceiver?: StartReceiver;
 }
 
 const ZERO_RATE = { total: 0, perSecond: 0, peakPerSecond: 0 };
@@ -43,14 +51,16 @@ export class InterfaceRuntime {
   readonly name: string;
   readonly files: RecordFileSet;
   readonly channels = new Map<0 | 1, ExportChannel>();
-  #receiver: Receiver | undefined;
+  #receiver: ReceiverPart | undefined;
   #stopping = false;
   readonly #clock: Clock;
+  readonly #startReceiver: StartReceiver;
 
   constructor(options: InterfaceRuntimeOptions) {
     const { name, config, clock, logger } = options;
     this.name = name;
     this.#clock = clock;
+    this.#startReceiver = options.startReceiver ?? ((o) => Receiver.start(o));
     const spool = interfaceSpoolDirectory(options.spoolDirectory, name);
     for (const ch of [0, 1] as const) {
       const channelConfig = config["export-channels"][String(ch) as "0" | "1"];
@@ -89,7 +99,7 @@ export class InterfaceRuntime {
   /** Starts the export channels, then binds the listeners. */
   async start(config: CollectorInterfaceConfig, logger: Logger): Promise<void> {
     for (const channel of this.channels.values()) channel.start();
-    this.#receiver = await Receiver.start({
+    this.#receiver = await this.#startReceiver({
       config,
       files: this.files,
       clock: this.#clock,

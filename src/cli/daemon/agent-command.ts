@@ -15,6 +15,7 @@ import { type ConfigSource, checkConfig, dumpConfig, loadConfig } from "../../ru
 import { ConfigError, errorSummary } from "../../runtime/errors.ts";
 import { Lifecycle } from "../../runtime/lifecycle.ts";
 import { createLogDestination, createLogger } from "../../runtime/logger.ts";
+import { agentNameOf } from "../../agent/subscription-routes.ts";
 
 interface DaemonOptions {
   check?: boolean;
@@ -61,7 +62,14 @@ export async function runAgentDaemon(source: Source, options: { check?: boolean;
     process.exitCode = 1;
     return;
   }
-  lifecycle.onDrain("agent", () => running.stop());
+  // scale-out: publish every round to JetStream (docs/scale-out.md)
+  const scale = config["scale-out"] === undefined ? undefined : await import("../../scale/path-publisher.ts");
+  const publisher = scale?.startAgentPathPublisher(config, agentNameOf(config), running.feed, logger);
+  if (scale !== undefined && publisher !== undefined) scale.registerPathPublisherMetrics(running.metrics, publisher);
+  lifecycle.onDrain("agent", async () => {
+    await running.stop();
+    await publisher?.close();
+  });
   lifecycle.onReload("logs", () => destination.reopen());
   lifecycle.onReload("configuration", () => {
     loadConfig(source);
@@ -89,4 +97,13 @@ export function registerAgentCommands(program: Command): void {
     .option("--check", "validate the configuration and exit")
     .option("--dump", "print the effective configuration (defaults applied, secrets redacted) and exit")
     .action((options: DaemonOptions) => runAgentDaemon({ schema: agentConfigSchema, file: options.config }, options));
+  program
+    .command("subscriber")
+    .description("stream every agent's path rounds from NATS JetStream: POST /api/v1/subscription/subscribeAll (SSE)")
+    .requiredOption("-c, --config <file>", "YAML configuration (see docs/scale-out.md)")
+    .option("--check", "validate the configuration and exit")
+    .option("--dump", "print the effective configuration (defaults applied, secrets redacted) and exit")
+    .action(async (options: DaemonOptions) =>
+      (await import("../../scale/subscriber-run.ts")).runSubscriber(options.config, options),
+    );
 }

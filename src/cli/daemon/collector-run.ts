@@ -52,5 +52,6 @@ export async function runCollector(source: Source, options: DaemonOptions): Prom
   lifecycle.onReload("logs", () => destination.reopen());
   lifecycle.onReload("configuration", () => running.reloadCheck(loadConfig(source)));
   lifecycle.addStatsProvider("collector", () => running.control.interfaces());
+  if (config["scale-out"] !== undefined) lifecycle.addStatsProvider("scale-out", () => running.scaleOut());
   lifecycle.install();
 }

@@ -1,0 +1,9 @@
+/**
+ * Errors of the scale-out parts (src/scale/), each with a stable code:
+ * `ERR_SCALE_BATCH` (a record message that is not a batch), `ERR_SCALE_SPOOL` (the disk buffer cannot be used),
+ * `ERR_SCALE_NATS` (NATS/JetStream unreachable or refusing), `ERR_SCALE_REQUEST` (a bad subscribeAll request).
+ */
+import { RuntimeError } from "../runtime/errors.ts";
+
+/** A scale-out failure; the message is one line for an operator. */
+export class ScaleError extends RuntimeError {}
