@@ -23,7 +23,7 @@ writeFileSync(
   [
     "#!/bin/sh",
     'if [ -n "$FAKE_TCPDUMP_FAIL" ]; then echo "tcpdump: $2: No such device exists" >&2; exit 1; fi',
-    'echo "tcpdump: listening on $2, link-type EN10MB (Ethernet), snapshot length ${10} bytes" >&2',
+    'echo "tcpdump: listening on $2, link-type EN10MB (Ethernet), snapshot length 262144 bytes" >&2',
     `cat "${PCAP}"`,
     "exec sleep 30",
     "",
