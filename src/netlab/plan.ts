@@ -72,11 +72,17 @@ export const ROUTER_SYSCTLS: Readonly<Record<string, string>> = Object.freeze({
   "net.ipv4.fib_multipath_hash_fields": "0x0037",
   "net.ipv4.icmp_errors_use_inbound_ifaddr": "1",
   "net.ipv4.icmp_ratelimit": "0",
+  // icmp_ratelimit=0 lifts only the per-destination limit; the namespace-wide budget (default 1000 errors/s, burst 50)
+  // would drop answers once more than ~250 flows are traced at sfreq 1 s.
+  "net.ipv4.icmp_msgs_per_sec": "1000000",
+  "net.ipv4.icmp_msgs_burst": "100000",
 });
 
 /** Sysctls applied in every host namespace. */
 export const HOST_SYSCTLS: Readonly<Record<string, string>> = Object.freeze({
   "net.ipv4.icmp_ratelimit": "0",
+  "net.ipv4.icmp_msgs_per_sec": "1000000",
+  "net.ipv4.icmp_msgs_burst": "100000",
   "net.ipv4.conf.all.rp_filter": "0",
 });
 

@@ -75,6 +75,7 @@ describe("default lab (h1, h2, leaf1, leaf2, spine1, spine2)", { skip: LAB_SKIP 
       if (state.warnings.length === 0) assert.equal(sysctl(ns(router), "net.ipv4.fib_multipath_hash_fields"), "55");
       assert.equal(sysctl(ns(router), "net.ipv4.icmp_errors_use_inbound_ifaddr"), "1", router);
       assert.equal(sysctl(ns(router), "net.ipv4.icmp_ratelimit"), "0", router);
+      assert.equal(sysctl(ns(router), "net.ipv4.icmp_msgs_per_sec"), "1000000", router);
     }
     assert.match(inNs(ns("leaf1"), ["ip", "addr", "show", "dev", "lo"]).stdout, /10\.255\.1\.1\/32/);
   });
