@@ -32,8 +32,17 @@ import {
   encodeFrame,
 } from "./framing.ts";
 
-/** Where `scripts/build-native.sh` puts the helper binary. */
-export const DEFAULT_HELPER_PATH = fileURLToPath(new URL("../../../native/build/flowlens-probe", import.meta.url));
+/**
+ * Where `scripts/build-native.sh` puts the helper binary, seen from this module: three levels up when running from the
+ * sources (`src/probe/helper/`), one level up when running from the esbuild bundle (`dist/`). The first that exists;
+ * the sources' location when neither does (the error then names it).
+ */
+export const DEFAULT_HELPER_PATH = ((): string => {
+  const candidates = ["../../../native/build/flowlens-probe", "../native/build/flowlens-probe"].map((rel) =>
+    fileURLToPath(new URL(rel, import.meta.url)),
+  );
+  return candidates.find((path) => existsSync(path)) ?? (candidates[0] as string);
+})();
 
 /** Options of {@link ProbeHelper.start}. */
 export interface ProbeHelperOptions {
