@@ -6,6 +6,7 @@
 import { copyFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { tsImport } from "tsx/esm/api";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
@@ -21,21 +22,9 @@ await build({
   outdir: "dist",
   logLevel: "warning",
 });
-// The dashboard (src/web, docs/dashboard.md) into dist/web: the same options as src/agent/ui-bundle.ts's
-// WEB_BUILD_OPTIONS. index.html is copied last, so its time stamp marks the build as newer than src/web.
-await build({
-  absWorkingDir: root,
-  entryPoints: [
-    { in: "src/web/main.ts", out: "app" },
-    { in: "src/web/app.css", out: "app" },
-  ],
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  target: "es2020",
-  minify: true,
-  legalComments: "none",
-  outdir: "dist/web",
-  logLevel: "warning",
-});
+// The dashboard (src/web, docs/dashboard.md) into dist/web, with the options the agent's in-memory build uses
+// (WEB_BUILD_OPTIONS of src/agent/ui-bundle.ts, loaded through tsx, a dependency). index.html is copied last, so its
+// time stamp marks the build as newer than src/web.
+const { WEB_BUILD_OPTIONS } = await tsImport("../src/agent/ui-bundle.ts", import.meta.url);
+await build({ ...WEB_BUILD_OPTIONS, absWorkingDir: root, outdir: "dist/web", logLevel: "warning" });
 copyFileSync(new URL("../src/web/index.html", import.meta.url), new URL("../dist/web/index.html", import.meta.url));

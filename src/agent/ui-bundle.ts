@@ -29,8 +29,9 @@ export interface UiAsset {
 export type UiBundle = ReadonlyMap<UiFile, UiAsset>;
 
 /**
- * The esbuild options of the dashboard bundle, relative to the package root; scripts/build.mjs uses the same (keep
- * them in step). Two entries: the script (with cytoscape and uPlot) and the stylesheet (with uPlot's CSS).
+ * The esbuild options of the dashboard bundle, relative to the package root, used here and by scripts/build.mjs (which
+ * sets its own `outdir` and `logLevel`). Two entries: the script (with cytoscape and uPlot) and the stylesheet (with
+ * uPlot's CSS).
  */
 export const WEB_BUILD_OPTIONS = {
   entryPoints: [

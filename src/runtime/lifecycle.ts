@@ -10,8 +10,10 @@
  * - SIGUSR1: the snapshot of every statistics provider is logged as one `statistics` line.
  * Handlers are added by {@link Lifecycle.install} and removed by {@link Lifecycle.uninstall}.
  */
+import type { z } from "zod";
+import { type ConfigSource, checkConfig, dumpConfig, loadConfig } from "./config.ts";
 import { ConfigError, errorSummary } from "./errors.ts";
-import type { Logger } from "./logger.ts";
+import { createLogDestination, createLogger, type LogDestination, type Logger, type LogLevel } from "./logger.ts";
 
 /** A drain or reload hook; may be async. */
 export type LifecycleHook = () => void | Promise<void>;
@@ -236,4 +238,65 @@ async function runWithin(fn: LifecycleHook, ms: number): Promise<null | { error:
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What a daemon's {@link DaemonRun.start} gets: its logger, the lifecycle to register hooks on, the log destination. */
+export interface DaemonContext {
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+  readonly destination: LogDestination;
+}
+
+/** One daemon command (`flowlens collector|exporter|subscriber -c FILE [--check|--dump]`) for {@link runDaemon}. */
+export interface DaemonRun<S extends z.ZodType<{ "log-level": LogLevel }>> {
+  /** The command's name: messages start `flowlens NAME:`, the logger is named `flowlens-NAME`. */
+  readonly name: string;
+  readonly source: ConfigSource<S>;
+  /** `--check` (validate and exit) or `--dump` (print the effective configuration and exit). */
+  readonly options: { readonly check?: boolean; readonly dump?: boolean };
+  /**
+   * Starts the daemon on the valid configuration and registers its drain and reload hooks and statistics providers on
+   * `context.lifecycle` (the `logs` reload hook, which reopens the log file, is registered before it and runs first).
+   * May resolve to one line printed on stderr once the signal handlers are installed.
+   */
+  start(config: z.output<S>, context: DaemonContext): Promise<string | undefined>;
+}
+
+/**
+ * The common body of the daemon commands: `--check` and `--dump` print their result; otherwise the configuration is
+ * loaded (refused with `flowlens NAME: configuration refused:` and its `path: message` lines, exit code 1), the daemon
+ * started (a failure prints `flowlens NAME: cannot start: MESSAGE (CODE)`, exit code 1) and the signal handlers
+ * installed. Errors other than those two kinds are thrown.
+ */
+export async function runDaemon<S extends z.ZodType<{ "log-level": LogLevel }>>(run: DaemonRun<S>): Promise<void> {
+  const print = (result: { exitCode: 0 | 1; text: string; stream: "stdout" | "stderr" }) => {
+    (result.stream === "stdout" ? process.stdout : process.stderr).write(result.text);
+    process.exitCode = result.exitCode;
+  };
+  if (run.options.check) return print(checkConfig(run.source));
+  if (run.options.dump) return print(dumpConfig(run.source));
+  let config: z.output<S>;
+  try {
+    config = loadConfig(run.source);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`flowlens ${run.name}: configuration refused:\n${e.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const destination = createLogDestination();
+  const logger = createLogger({ level: config["log-level"], name: `flowlens-${run.name}`, destination });
+  const lifecycle = new Lifecycle({ logger });
+  lifecycle.onReload("logs", () => destination.reopen());
+  let notice: string | undefined;
+  try {
+    notice = await run.start(config, { logger, lifecycle, destination });
+  } catch (e) {
+    const { code, message } = errorSummary(e);
+    process.stderr.write(`flowlens ${run.name}: cannot start: ${message} (${code})\n`);
+    process.exitCode = 1;
+    return;
+  }
+  lifecycle.install();
+  if (notice !== undefined) process.stderr.write(`${notice}\n`);
 }

@@ -6,13 +6,13 @@
  */
 import { type JetStreamClient, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { PathFeed } from "../agent/path-feed.ts";
-import { Counter, Gauge } from "prom-client";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import { NatsLink } from "./nats-link.ts";
 import { pathRoundMessage } from "./path-message.ts";
 import { ensurePathStream } from "./path-stream.ts";
 import type { AgentScaleOutConfig } from "./scale-config.ts";
+import { scrapedCounter, scrapedGauge } from "./scraped-metrics.ts";
 import { pathSubject } from "./subject-tokens.ts";
 
 /** Counters of a {@link PathPublisher}. */
@@ -168,40 +168,18 @@ export function startAgentPathPublisher(
  * `flowlens_agent_nats_connected`.
  */
 export function registerPathPublisherMetrics(metrics: Metrics, publisher: PathPublisher): void {
-  const registers = [metrics.registry];
-  const p = metrics.prefix;
-  new Counter({
-    name: `${p}agent_paths_published_total`,
-    help: "Path rounds the path stream acknowledged",
-    registers,
-    collect() {
-      this.reset();
-      this.inc(publisher.counters.published);
-    },
-  });
-  new Counter({
-    name: `${p}agent_paths_dropped_total`,
-    help: "Path rounds dropped while NATS was away (pending-limit reached)",
-    registers,
-    collect() {
-      this.reset();
-      this.inc(publisher.counters.dropped);
-    },
-  });
-  new Gauge({
-    name: `${p}agent_paths_pending`,
-    help: "Path rounds waiting to be published",
-    registers,
-    collect() {
-      this.set(publisher.pending);
-    },
-  });
-  new Gauge({
-    name: `${p}agent_nats_connected`,
-    help: "1 while connected to NATS",
-    registers,
-    collect() {
-      this.set(publisher.connected ? 1 : 0);
-    },
-  });
+  scrapedCounter(
+    metrics,
+    "agent_paths_published_total",
+    "Path rounds the path stream acknowledged",
+    () => publisher.counters.published,
+  );
+  scrapedCounter(
+    metrics,
+    "agent_paths_dropped_total",
+    "Path rounds dropped while NATS was away (pending-limit reached)",
+    () => publisher.counters.dropped,
+  );
+  scrapedGauge(metrics, "agent_paths_pending", "Path rounds waiting to be published", () => publisher.pending);
+  scrapedGauge(metrics, "agent_nats_connected", "1 while connected to NATS", () => (publisher.connected ? 1 : 0));
 }

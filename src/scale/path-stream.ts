@@ -6,6 +6,7 @@
 import { DeliverPolicy, type JetStreamManager, jetstream, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { CaError } from "../agent/return-codes.ts";
+import { ensureStream } from "./ensure-stream.ts";
 import type { NatsLink } from "./nats-link.ts";
 import type { PathRoundMessage } from "./path-message.ts";
 import type { PathStreamConfig } from "./scale-config.ts";
@@ -15,13 +16,7 @@ import { PATH_SUBJECT_PREFIX, subjectToken } from "./subject-tokens.ts";
 
 /** Creates the path stream if it does not exist (an existing one is used as it is). */
 export async function ensurePathStream(jsm: JetStreamManager, config: PathStreamConfig): Promise<void> {
-  try {
-    await jsm.streams.info(config.name);
-    return;
-  } catch {
-    // missing: create it
-  }
-  await jsm.streams.add({
+  await ensureStream(jsm, {
     name: config.name,
     subjects: [`${PATH_SUBJECT_PREFIX}.>`],
     retention: RetentionPolicy.Limits,

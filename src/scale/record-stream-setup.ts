@@ -13,18 +13,13 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
+import { ensureStream } from "./ensure-stream.ts";
 import type { RecordStreamConfig } from "./scale-config.ts";
 import { RECORD_SUBJECT_PREFIX, subjectToken } from "./subject-tokens.ts";
 
 /** Creates the record stream if it does not exist (an existing stream is used as it is). */
 export async function ensureRecordStream(jsm: JetStreamManager, config: RecordStreamConfig): Promise<void> {
-  try {
-    await jsm.streams.info(config.name);
-    return;
-  } catch {
-    // not found (or not yet reachable): try to create it below
-  }
-  await jsm.streams.add({
+  await ensureStream(jsm, {
     name: config.name,
     subjects: [`${RECORD_SUBJECT_PREFIX}.>`],
     retention: RetentionPolicy.Workqueue,

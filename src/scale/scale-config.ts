@@ -25,15 +25,23 @@ export const natsConnectionSchema = z.strictObject({
   "reconnect-wait": durationSchema({ min: "10ms", max: "1m" }).default(500),
 });
 
+/** A JetStream stream name (letters, digits, `_` and `-`, 1 to 64 of them), `fallback` when not given. */
+function streamNameSchema(fallback: string) {
+  return z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "letters, digits, _ and - (at most 64)" })
+    .default(fallback);
+}
+
+/** Replicas of a stream: 1, or 3 on a three-node cluster; at most 5 (default 1). */
+const replicasSchema = z.number().int().min(1).max(5).default(1);
+
 /** The record stream: name, replicas, de-duplication window, retention limits. */
 export const recordStreamSchema = z.strictObject({
   /** JetStream stream name (created when missing, with the subjects `flowlens.records.>`). */
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "letters, digits, _ and - (at most 64)" })
-    .default("FLOWLENS_RECORDS"),
+  name: streamNameSchema("FLOWLENS_RECORDS"),
   /** Replicas of the stream (1, or 3 on a three-node cluster; at most 5). */
-  replicas: z.number().int().min(1).max(5).default(1),
+  replicas: replicasSchema,
   /** Messages whose `Nats-Msg-Id` the stream saw within this window are dropped as duplicates (default 2m). */
   "duplicate-window": durationSchema({ min: "1s", max: "1d" }).default(120_000),
   /** Bytes the stream keeps at most; when full, new publishes are refused (and go to the receivers' disk buffers). */
@@ -83,11 +91,8 @@ export const collectorScaleOutSchema = z.strictObject({
 
 /** The path stream of the agents. */
 export const pathStreamSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "letters, digits, _ and - (at most 64)" })
-    .default("FLOWLENS_PATHS"),
-  replicas: z.number().int().min(1).max(5).default(1),
+  name: streamNameSchema("FLOWLENS_PATHS"),
+  replicas: replicasSchema,
   "max-age": durationSchema({ min: "1m", max: "365d" }).default(86_400_000),
   "max-bytes": sizeSchema({ min: "1MiB", max: "16TiB" }).default(1024 ** 3),
 });

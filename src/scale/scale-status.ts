@@ -12,25 +12,21 @@
  * | `flowlens_collector_jetstream_dropped_records_total` | records lost because the disk buffer was full |
  * | `flowlens_collector_jetstream_written_records_total` / `_repeated_messages_total` | written by a writer / repeats skipped |
  */
-import { Counter, Gauge } from "prom-client";
 import type { HttpServer } from "../runtime/http.ts";
 import type { Metrics } from "../runtime/metrics.ts";
+import type { RecordPublisherCounters } from "./record-publisher.ts";
+import { scrapedCounter, scrapedGauge } from "./scraped-metrics.ts";
 
 /** The scale-out status of one collector process. */
 export interface ScaleOutStatus {
   role: "all" | "receiver" | "writer";
   connected: boolean;
   /** Receiver role: publishing and the disk buffer. */
-  publisher?: {
-    publishedMessages: number;
-    publishedRecords: number;
-    duplicateMessages: number;
-    bufferedMessages: number;
-    bufferedRecords: number;
-    droppedRecords: number;
-    publishFailures: number;
+  publisher?: RecordPublisherCounters & {
+    /** Bytes waiting in the disk buffer, and its limit. */
     bufferBytes: number;
     bufferLimit: number;
+    /** Publishes awaiting their acknowledgement. */
     inflight: number;
   };
   /** Writer role: per interface. */
@@ -43,34 +39,17 @@ export const SCALE_OUT_ROUTE = "/api/v1/scale-out";
 /** Adds `GET /api/v1/scale-out` (answers {@link ScaleOutStatus}) and the metrics of the module comment. */
 export function registerScaleOutStatus(http: HttpServer, metrics: Metrics, status: () => ScaleOutStatus): void {
   http.app.get(SCALE_OUT_ROUTE, async () => status());
-  const registers = [metrics.registry];
-  const p = metrics.prefix;
   const counter = (name: string, help: string, pick: (s: ScaleOutStatus) => number | undefined) =>
-    new Counter({
-      name: `${p}collector_jetstream_${name}_total`,
-      help,
-      registers,
-      collect() {
-        this.reset();
-        this.inc(pick(status()) ?? 0);
-      },
-    });
-  new Gauge({
-    name: `${p}collector_jetstream_connected`,
-    help: "1 while connected to NATS",
-    registers,
-    collect() {
-      this.set(status().connected ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: `${p}collector_jetstream_buffer_bytes`,
-    help: "Bytes waiting in the receiver's disk buffer",
-    registers,
-    collect() {
-      this.set(status().publisher?.bufferBytes ?? 0);
-    },
-  });
+    scrapedCounter(metrics, `collector_jetstream_${name}_total`, help, () => pick(status()));
+  scrapedGauge(metrics, "collector_jetstream_connected", "1 while connected to NATS", () =>
+    status().connected ? 1 : 0,
+  );
+  scrapedGauge(
+    metrics,
+    "collector_jetstream_buffer_bytes",
+    "Bytes waiting in the receiver's disk buffer",
+    () => status().publisher?.bufferBytes,
+  );
   counter("published_messages", "Messages the stream acknowledged", (s) => s.publisher?.publishedMessages);
   counter("published_records", "Records the stream acknowledged", (s) => s.publisher?.publishedRecords);
   counter("duplicate_messages", "Retried publishes dropped as duplicates", (s) => s.publisher?.duplicateMessages);

@@ -86,6 +86,24 @@ function select(name: string, label: string, options: [string, string][]): HTMLE
   );
 }
 
+/** A table of active traces: the header `first` (`Flow`, `Tunnel`) and an empty one for the buttons, over `body`. */
+function activeTable(first: string, body: HTMLTableSectionElement): HTMLTableElement {
+  return h(
+    "table",
+    { class: "grid" },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        [first, ""].map((c) => h("th", { scope: "col" }, c)),
+      ),
+    ),
+    body,
+  );
+}
+
 /** The Flows view's controller. */
 export class FlowsView {
   readonly element: HTMLElement;
@@ -158,35 +176,9 @@ export class FlowsView {
             h("button", { type: "button", onclick: () => void this.refreshActive() }, "Refresh"),
           ),
           h("h4", {}, "Flows"),
-          h(
-            "table",
-            { class: "grid" },
-            h(
-              "thead",
-              {},
-              h(
-                "tr",
-                {},
-                ["Flow", ""].map((c) => h("th", { scope: "col" }, c)),
-              ),
-            ),
-            this.#activeFlows,
-          ),
+          activeTable("Flow", this.#activeFlows),
           h("h4", {}, "Tunnels"),
-          h(
-            "table",
-            { class: "grid" },
-            h(
-              "thead",
-              {},
-              h(
-                "tr",
-                {},
-                ["Tunnel", ""].map((c) => h("th", { scope: "col" }, c)),
-              ),
-            ),
-            this.#activeTunnels,
-          ),
+          activeTable("Tunnel", this.#activeTunnels),
         ),
       ),
     );

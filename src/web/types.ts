@@ -1,164 +1,32 @@
 /**
- * The shapes the dashboard reads, mirroring the agent's Path object (src/agent/path-object.ts, docs/api.md) and the
- * collector admin API's bodies (src/collector/status.ts, docs/collector.md). Browser code may import only src/wire
- * (DESIGN.md), so these are declared here; keep them in step with those files.
+ * The shapes the dashboard reads. They are the serialised forms of the agent's and the collector's own objects, so they
+ * are taken from there by type-only imports, which esbuild erases: no server code reaches the browser bundle. Browser
+ * code may import runtime values only from src/web and src/wire (DESIGN.md; test/web/web-imports.test.ts checks it).
+ * Two view types are declared here because the views read the JSON more loosely than the server types it comes from.
  */
+import type { AnsweredHop, PathObject as AgentPathObject, PathHop } from "../agent/path-object.ts";
+import type { UiRoundEvent } from "../agent/web-routes.ts";
 
-/** Table 14: the counters of one logical interface; `*_PPS` packets/s, `*_BW` bytes/s. */
-export interface IflStats {
-  TX_PKTS: number;
-  RX_PKTS: number;
-  TX_PPS: number;
-  RX_PPS: number;
-  TX_CRCERROR: number;
-  RX_CRCERROR: number;
-  TX_DROPPKT: number;
-  RX_DROPPKT: number;
-  TX_BYTES: number;
-  RX_BYTES: number;
-  TX_BW: number;
-  RX_BW: number;
-  [counter: string]: number;
-}
+export type { ListedFlowGroup } from "../agent/flow-source.ts";
+export type { IflObject as Ifl } from "../agent/path-object.ts";
+export type { FileStatus, InterfaceStatus } from "../collector/status.ts";
+export type { RateValue } from "../collector/rate-counter.ts";
+export type { FlowTuple, TunnelTuple } from "../probe/transport.ts";
 
-/** Table 13. */
-export interface Ifl {
-  IFLName: string;
-  IFLStats: IflStats;
-}
+/**
+ * One element of `Path` as the views read it: any of the three {@link PathHop} forms (answered with telemetry,
+ * answered without, silent), with every field only an answered hop has made optional, so that a view reads `DevName`,
+ * `Latency`... of any hop and gets `undefined` where the JSON has no such key.
+ */
+export type Hop = Pick<PathHop, "HOP" | "HopStatus" | "HopAddress"> &
+  Partial<Omit<AnsweredHop, "HOP" | "HopStatus" | "HopAddress">>;
 
-/** Table 12: a LAG. */
-export interface L2Ecmp {
-  AE_IFL_NAME: string;
-  NumBuckets: number;
-  IFLList: Ifl[];
-}
-
-/** Table 10: `{L3Ecmp}` (ECMP group or LAG) or `{IFLList}` (one plain interface). */
-export type Egress = { L3Ecmp: { IFLList: Ifl[]; NumBuckets: number; L2EcmpList: L2Ecmp[] } } | { IFLList: Ifl[] };
-
-/** One element of `Path`: answered with telemetry (`OK`), answered without (`NO_TELEMETRY`), or silent. */
-export interface Hop {
-  HOP: number;
-  HopStatus: "OK" | "NO_TELEMETRY" | "NO_RESPONSE";
-  HopAddress: string | null;
-  DevName?: string;
-  DevSerialID?: string;
-  DevCPUUtil?: number;
-  DevMEMUtil?: number;
-  /** Round-trip time, seconds. */
-  Latency?: number;
-  TIMESTAMP?: { TimeStamp: number; TimeStamp_usec: number; Type: string };
-  IngressIFLAttribute?: { IFLList: Ifl[] };
-  EgressIFLAttribute?: Egress;
-  Bandwidth_Counter?: number;
-  Bandwidth_ID?: number;
-  /** The egress member this flow hashes to (the physical link for a LAG). */
-  EgressIFLName?: string;
-}
-
-/** Table 6. */
-export interface PathObject {
+/** Table 6 as the views read it: the agent's {@link AgentPathObject} with each hop read as a {@link Hop}. */
+export interface PathObject extends Omit<AgentPathObject, "Path"> {
   Path: Hop[];
-  ID: string;
-  /** Epoch seconds. */
-  Time: number;
-  DestinationReached: boolean;
 }
 
-/** A flow 5-tuple as the agent publishes it. */
-export interface FlowTuple {
-  src: string;
-  dst: string;
-  proto: "tcp" | "udp";
-  sport: number;
-  dport: number;
-}
-
-/** A tunnel tuple as the agent publishes it. */
-export interface TunnelTuple {
-  src: string;
-  dst: string;
-  sport: number;
-  vnid: number;
-  appsrc: string;
-  appdst: string;
-  appsmac: string;
-  appdmac: string;
-}
-
-/** One SSE `round` event of `/api/ui/events`. */
-export interface RoundEvent {
-  key: string;
-  kind: "flow" | "tunnel";
-  id: string;
-  tuple: FlowTuple | TunnelTuple;
-  outcome: "complete" | "incomplete";
+/** One SSE `round` event of `/api/ui/events` ({@link UiRoundEvent}), its Path read as a view {@link PathObject}. */
+export interface RoundEvent extends Omit<UiRoundEvent, "path"> {
   path: PathObject;
-}
-
-/** One group of list/flow. */
-export interface ListedFlowGroup {
-  SIP: string;
-  DIP: string;
-  PROTO: string;
-  PORTS: (string | number)[][];
-}
-
-/** A collector figure with its rates. */
-export interface RateValue {
-  total: number;
-  perSecond: number;
-  peakPerSecond: number;
-}
-
-/** One export channel. */
-export interface ChannelStatus {
-  channel: 0 | 1;
-  currentServer: "primary" | "secondary";
-  primaryState: string;
-  secondaryState: string;
-  primaryUrl: string;
-  secondaryUrl: string | null;
-  queuedFiles: number;
-}
-
-/** One collector input. */
-export interface InputStatus {
-  name: string;
-  exporter: string;
-  packets: number;
-  bytes: number;
-  flows: number;
-  sequence: { inOrder: number; lost: number; outOfOrder: number; resets: number };
-}
-
-/** One record file. */
-export interface FileStatus {
-  name: string;
-  input: string;
-  channel: 0 | 1;
-  state: string;
-  records: RateValue;
-  uncompressedBytes: RateValue;
-  compressedBytes: RateValue;
-  compressedBlocks: number;
-  blockCount: number;
-  transferAttempts: number;
-}
-
-/** One collector interface (`GET /api/v1/interfaces`). */
-export interface InterfaceStatus {
-  name: string;
-  state: string;
-  listeners: { address: string; receiveBuffer: number }[];
-  memory: { used: number; free: number };
-  input: { packets: RateValue; bytes: RateValue; flowRecords: RateValue };
-  files: { created: RateValue; exported: RateValue; destroyed: RateValue };
-  throughput: { uncompressedBytes: RateValue; compressedBytes: RateValue };
-  drops: Record<string, number>;
-  fileTransfer: { ftpBytes: RateValue; ftpFiles: RateValue; ftpFailure: number };
-  diskErrors: number;
-  exportChannels: ChannelStatus[];
-  inputs: InputStatus[];
 }

@@ -12,6 +12,12 @@ const ifl = (name: string): Ifl => ({
   IFLStats: {
     TX_PKTS: 0,
     RX_PKTS: 0,
+    TX_UCPKTS: 0,
+    RX_UCPKTS: 0,
+    TX_BCPKTS: 0,
+    RX_BCPKTS: 0,
+    TX_MCPKTS: 0,
+    RX_MCPKTS: 0,
     TX_PPS: 0,
     RX_PPS: 0,
     TX_CRCERROR: 0,

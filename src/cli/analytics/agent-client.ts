@@ -12,6 +12,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { RETURN_CODES, type ReturnCodeName } from "../../agent/return-codes.ts";
 import { readSecretFile } from "../../runtime/secret.ts";
+import { httpBaseUrl } from "../collector/admin-client.ts";
 import {
   AgentCredentialsError,
   AgentRefusedError,
@@ -62,14 +63,8 @@ export function resolveAgentConnection(
   env: NodeJS.ProcessEnv = process.env,
 ): AgentConnection {
   const value = options.agent ?? nonEmpty(env[AGENT_ENV.url]) ?? DEFAULT_AGENT_URL;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new AgentUrlError(value);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new AgentUrlError(value);
-  const url = value.replace(/\/+$/, "");
+  const url = httpBaseUrl(value);
+  if (url === undefined) throw new AgentUrlError(value);
   const tokenFile = options.tokenFile ?? nonEmpty(env[AGENT_ENV.tokenFile]);
   let token: string | undefined;
   if (tokenFile !== undefined) {

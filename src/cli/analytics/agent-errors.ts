@@ -4,25 +4,22 @@
  * refusal carries the spec's return code, and anything else the agent answers is a plain failure.
  */
 import type { ReturnCodeName } from "../../agent/return-codes.ts";
+import { RuntimeError } from "../../runtime/errors.ts";
 
 /** Default agent address (`flowlens agent` and `flowlens up` listen there by default, docs/api.md). */
 export const DEFAULT_AGENT_URL = "http://127.0.0.1:8080";
 
 /** An `--agent` / `FLOWLENS_AGENT` value that is not an http(s) URL. Code `ERR_AGENT_URL` (a usage error). */
-export class AgentUrlError extends Error {
-  readonly code = "ERR_AGENT_URL";
+export class AgentUrlError extends RuntimeError {
   constructor(value: string) {
-    super(`--agent: expected an http:// or https:// URL such as ${DEFAULT_AGENT_URL}, got '${value}'`);
-    this.name = "AgentUrlError";
+    super("ERR_AGENT_URL", `--agent: expected an http:// or https:// URL such as ${DEFAULT_AGENT_URL}, got '${value}'`);
   }
 }
 
 /** A token or CA file that cannot be read, or is empty. Code `ERR_AGENT_CREDENTIALS` (a usage error). */
-export class AgentCredentialsError extends Error {
-  readonly code = "ERR_AGENT_CREDENTIALS";
+export class AgentCredentialsError extends RuntimeError {
   constructor(message: string) {
-    super(message);
-    this.name = "AgentCredentialsError";
+    super("ERR_AGENT_CREDENTIALS", message);
   }
 }
 
@@ -32,8 +29,7 @@ export function isTlsFailure(code: string): boolean {
 }
 
 /** Nothing answered at the agent address (refused, unresolvable, timed out, TLS failure). Code `ERR_AGENT_UNREACHABLE`. */
-export class AgentUnreachableError extends Error {
-  readonly code = "ERR_AGENT_UNREACHABLE";
+export class AgentUnreachableError extends RuntimeError {
   constructor(
     readonly url: string,
     reason: string,
@@ -42,8 +38,7 @@ export class AgentUnreachableError extends Error {
     const why = isTlsFailure(reason)
       ? `TLS: ${reason}; give --ca-file to trust its certificate`
       : `${reason}; is it running?`;
-    super(`cannot reach the agent at ${url} (${why})`, options);
-    this.name = "AgentUnreachableError";
+    super("ERR_AGENT_UNREACHABLE", `cannot reach the agent at ${url} (${why})`, options);
   }
 }
 
@@ -51,9 +46,11 @@ export class AgentUnreachableError extends Error {
  * The CA API refused the request with a spec return code (`rc` 1 to 4); `code` is the spec's name (`E_AoF`) and the
  * message the agent's own.
  */
-export class AgentRefusedError extends Error {
+export class AgentRefusedError extends RuntimeError {
+  declare readonly code: Exclude<ReturnCodeName, "EOK">;
+
   constructor(
-    readonly code: Exclude<ReturnCodeName, "EOK">,
+    code: Exclude<ReturnCodeName, "EOK">,
     readonly rc: number,
     message: string,
     /** HTTP status of the answer. */
@@ -61,16 +58,13 @@ export class AgentRefusedError extends Error {
     /** The envelope as received, for `| display json`. */
     readonly envelope: unknown,
   ) {
-    super(`${code}: ${message}`);
-    this.name = "AgentRefusedError";
+    super(code, `${code}: ${message}`);
   }
 }
 
 /** The address answered, but not as the CA API does (not JSON, no envelope: another daemon?). Code `ERR_AGENT_RESPONSE`. */
-export class AgentResponseError extends Error {
-  readonly code = "ERR_AGENT_RESPONSE";
+export class AgentResponseError extends RuntimeError {
   constructor(message: string) {
-    super(message);
-    this.name = "AgentResponseError";
+    super("ERR_AGENT_RESPONSE", message);
   }
 }

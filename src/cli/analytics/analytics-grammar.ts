@@ -18,7 +18,8 @@
  * Parameters come in any order after the path and abbreviate to a unique prefix (`sh an flow-p sr 10.1.1.1 ds ...`);
  * values are passed to the agent as typed, so the agent's own checks (docs/api.md, "Parameters") are the only ones.
  */
-import type { ChoiceParam, CommandSpec, FlagParam, Keyword, Param, ValueParam } from "../junos/grammar.ts";
+import { LEVEL, REQUEST, SHOW } from "../collector/collector-grammar.ts";
+import type { CommandSpec, FlagParam, Keyword, Param, ValueParam } from "../junos/grammar.ts";
 
 /** Command ids the runner dispatches on. */
 export type AnalyticsCommandId =
@@ -32,9 +33,6 @@ export type AnalyticsCommandId =
 
 /** The keyword after the verb that selects these commands. */
 export const ANALYTICS: Keyword = { word: "analytics", help: "Flow path analytics (the Compute Agent)" };
-
-const SHOW: Keyword = { word: "show", help: "Show information about the system" };
-const REQUEST: Keyword = { word: "request", help: "Make system-level requests" };
 
 function value(key: string, help: string, valueName: string, valueHelp: string, words: Keyword[] = []): ValueParam {
   return { kind: "value", key, keyword: { word: key, help }, valueName, valueHelp, valueKeywords: words };
@@ -88,16 +86,6 @@ const COLLECTION: readonly Param[] = [
   value("mirror-analyzer", "Analyzer address (with mirror-type)", "address", "IPv4 address"),
 ];
 
-const level: ChoiceParam = {
-  kind: "choice",
-  key: "level",
-  choices: [
-    { word: "terse", help: "Display terse output" },
-    { word: "detail", help: "Display detailed output" },
-    { word: "extensive", help: "Display extensive output" },
-  ],
-};
-
 const active: FlagParam = {
   kind: "flag",
   key: "active",
@@ -113,18 +101,18 @@ export const ANALYTICS_COMMANDS: readonly CommandSpec[] = [
   {
     id: "show-flows",
     path: path(SHOW, "flows", "Show the flows the agent sees and the active traces"),
-    params: [active, originator, level],
+    params: [active, originator, LEVEL],
   },
   {
     id: "show-flow-path",
     path: path(SHOW, "flow-path", "Show the path of a traced flow, hop by hop"),
-    params: [src, dst, proto, sport, dport, originator, level],
+    params: [src, dst, proto, sport, dport, originator, LEVEL],
     required: ["src", "dst"],
   },
   {
     id: "show-tunnel-path",
     path: path(SHOW, "tunnel-path", "Show the path of a traced VXLAN tunnel flow, hop by hop"),
-    params: [vtepSrc, vtepDst, vnid, appsrc, appdst, tunnelSport, originator, level],
+    params: [vtepSrc, vtepDst, vnid, appsrc, appdst, tunnelSport, originator, LEVEL],
     required: ["src", "dst", "vnid", "appsrc", "appdst"],
   },
   {

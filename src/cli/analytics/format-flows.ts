@@ -100,25 +100,27 @@ function tracedBy(f: SeenFlow, view: FlowsView): "flow" | "tunnel" | undefined {
   return undefined;
 }
 
-const FLOW_COLUMNS: readonly ColumnSpec[] = [
+/** Source, Sport, Destination, Dport, Proto, VNI: the columns both tables of `terse` print. */
+const TUPLE_COLUMNS: readonly ColumnSpec[] = [
   { align: "left", width: 15 },
   { align: "right", width: 5 },
   { align: "left", width: 15 },
   { align: "right", width: 5 },
   { align: "left", width: 5 },
   { align: "right", width: 3 },
+];
+
+/** The flow table: the tuple, First seen, Traced. */
+const FLOW_COLUMNS: readonly ColumnSpec[] = [
+  ...TUPLE_COLUMNS,
   { align: "left", width: 10 },
   { align: "left", width: 6 },
 ];
 
+/** The active trace table: Kind, the tuple, App source, App destination. */
 const ACTIVE_COLUMNS: readonly ColumnSpec[] = [
   { align: "left", width: 6 },
-  { align: "left", width: 15 },
-  { align: "right", width: 5 },
-  { align: "left", width: 15 },
-  { align: "right", width: 5 },
-  { align: "left", width: 5 },
-  { align: "right", width: 3 },
+  ...TUPLE_COLUMNS,
   { align: "left", width: 10 },
   { align: "left", width: 15 },
 ];

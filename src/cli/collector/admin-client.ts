@@ -49,13 +49,23 @@ export class AdminUrlError extends Error {
  */
 export function resolveAdminUrl(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const value = option ?? (env[ADMIN_ENV] !== undefined && env[ADMIN_ENV] !== "" ? env[ADMIN_ENV] : DEFAULT_ADMIN_URL);
+  const url = httpBaseUrl(value);
+  if (url === undefined) throw new AdminUrlError(value);
+  return url;
+}
+
+/**
+ * `value` without its trailing slashes when it is an http:// or https:// URL, else undefined; how `--admin` and the
+ * analytics commands' `--agent` are checked.
+ */
+export function httpBaseUrl(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new AdminUrlError(value);
+    return undefined;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new AdminUrlError(value);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
   return value.replace(/\/+$/, "");
 }
 

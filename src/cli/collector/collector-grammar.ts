@@ -38,7 +38,8 @@ const anyInterface: ValueParam = {
 
 const oneInterface: ValueParam = { ...anyInterface, valueKeywords: [] };
 
-const level: ChoiceParam = {
+/** `terse | detail | extensive`, the output level of a `show` command (key `level`); the analytics commands' too. */
+export const LEVEL: ChoiceParam = {
   kind: "choice",
   key: "level",
   choices: [
@@ -58,9 +59,11 @@ const server: ChoiceParam = {
 };
 
 const FLOW_COLLECTOR: Keyword = { word: "flow-collector", help: "Flow collector interfaces" };
-const SHOW: Keyword = { word: "show", help: "Show information about the system" };
+/** The `show` verb, a `flowlens` sub-command shared with the analytics commands (src/cli/analytics/). */
+export const SHOW: Keyword = { word: "show", help: "Show information about the system" };
 const CLEAR: Keyword = { word: "clear", help: "Clear information in the system" };
-const REQUEST: Keyword = { word: "request", help: "Make system-level requests" };
+/** The `request` verb, a `flowlens` sub-command shared with the analytics commands (src/cli/analytics/). */
+export const REQUEST: Keyword = { word: "request", help: "Make system-level requests" };
 
 function path(verb: Keyword, ...rest: Keyword[]): Keyword[] {
   return [verb, { word: "services", help: "Service information" }, FLOW_COLLECTOR, ...rest];
@@ -68,17 +71,17 @@ function path(verb: Keyword, ...rest: Keyword[]): Keyword[] {
 
 /** Every flow collector command. */
 export const COLLECTOR_COMMANDS: readonly CommandSpec[] = [
-  { id: "show-interface", path: path(SHOW), params: [anyInterface, level] },
+  { id: "show-interface", path: path(SHOW), params: [anyInterface, LEVEL] },
   {
     id: "show-input",
     path: path(SHOW, { word: "input", help: "Show packets received from input (monitoring) interfaces" }),
-    params: [anyInterface, level],
+    params: [anyInterface, LEVEL],
     required: ["interface"],
   },
   {
     id: "show-file",
     path: path(SHOW, { word: "file", help: "Show flow collector files" }),
-    params: [anyInterface, level],
+    params: [anyInterface, LEVEL],
     required: ["interface"],
   },
   {
