@@ -8,23 +8,22 @@
  * command (bin/flowlens.js) to prove the commander wiring and the process exit status.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
-import { fileURLToPath } from "node:url";
 import { agentConfigSchema } from "../../src/agent/config.ts";
 import { type OperationalRunOptions, runOperationalCommand } from "../../src/cli/analytics/verb-dispatch.ts";
 import { type RunningSimulatedAgent, startSimulatedAgent } from "../../src/cli/daemon/sim-agent.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";
 import { ManualClock } from "../agent/fakes.ts";
+import { type FlowlensRun, runFlowlens } from "../helpers/flowlens-process.ts";
+import { freePort } from "../helpers/free-port.ts";
 import { needsProgram } from "../helpers/requirements.ts";
 import { expectGolden } from "./golden/golden-file.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FLOW = "src 10.1.1.1 dst 10.1.7.1 proto tcp sport 4567 dport 9000";
 const TUNNEL_ID = "src 10.1.1.1 dst 10.1.7.1 vnid 5 appsrc 10.1.2.3 appdst 10.1.2.5";
 const TUNNEL_START = `${TUNNEL_ID} sport 4567 appsmac 9c:8e:99:12:88:2e appdmac 44:1e:a1:02:25:c0`;
@@ -59,14 +58,6 @@ function words(line: string): string[] {
   return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 let agent: RunningSimulatedAgent;
 let clock: ManualClock;
 let dir: string;
@@ -94,25 +85,9 @@ async function golden(
   return r.exitCode;
 }
 
-/** The real command as a child process (the test agent answers from this process meanwhile). */
-function flowlens(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/flowlens.js"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, FLOWLENS_AGENT: "", FLOWLENS_AGENT_TOKEN: "", FLOWLENS_AGENT_TOKEN_FILE: "" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** The real command as a child process, no agent from the environment (the test agent answers from this process). */
+const flowlens = (args: string[]): Promise<FlowlensRun> =>
+  runFlowlens(args, { FLOWLENS_AGENT: "", FLOWLENS_AGENT_TOKEN: "", FLOWLENS_AGENT_TOKEN_FILE: "" });
 
 async function startAgent(config: Record<string, unknown> = {}): Promise<RunningSimulatedAgent> {
   return startSimulatedAgent(agentConfigSchema.parse({ http: { port: 0 }, ...config }), {

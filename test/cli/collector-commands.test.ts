@@ -4,53 +4,18 @@
  * stdout, abbreviations, pipes, the spec's request messages, and the exit statuses (0, 1, 2, 3).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { runCollectorCommand } from "../../src/cli/collector/run-command.ts";
 import { registerAdminRoutes } from "../../src/collector/admin/admin-routes.ts";
 import { createHttpServer, type HttpServer } from "../../src/runtime/http.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";
 import { FakeCollectorControl } from "../helpers/fake-collector-control.ts";
+import { type FlowlensRun, runFlowlens } from "../helpers/flowlens-process.ts";
+import { freePort } from "../helpers/free-port.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real command without blocking this process's event loop (the server answers from here). */
-function flowlens(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/flowlens.js"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, FLOWLENS_ADMIN: "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** A port nothing listens on: bound, read and released. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+/** Runs the real command with no FLOWLENS_ADMIN but what `env` sets (the server answers from this process). */
+const flowlens = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<FlowlensRun> =>
+  runFlowlens(args, { FLOWLENS_ADMIN: "", ...env });
 
 let control: FakeCollectorControl;
 let server: HttpServer;

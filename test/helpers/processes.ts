@@ -69,3 +69,25 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Resolves once `child` has written `pattern` on stderr (what it writes from now on); rejects when it exits
+ * first (`<name> exited: <stderr>`) or after `timeoutMs` (`<name> did not start: <stderr>`).
+ */
+export function stderrSays(child: ChildProcess, pattern: RegExp, name: string, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), timeoutMs);
+    child.stderr?.on("data", (d: Buffer) => {
+      err += d.toString();
+      if (pattern.test(err)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on("close", () => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited: ${err}`));
+    });
+  });
+}

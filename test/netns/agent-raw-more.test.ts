@@ -8,41 +8,28 @@
  * Root only; the agent, the child processes (by PID) and the lab are removed in `after`, also when a test fails.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
-import { agentConfigSchema } from "../../src/agent/config.ts";
-import { type RunningRawAgent, startRawAgent } from "../../src/cli/daemon/raw-agent.ts";
-import { labUp } from "../../src/netlab/index.ts";
-import { createLogger } from "../../src/runtime/logger.ts";
+import type { RunningRawAgent } from "../../src/cli/daemon/raw-agent.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";
 import { needsProgram } from "../helpers/requirements.ts";
+import { H1, H2, LAB_SKIP, LEAF1_HOST_SIDE, TestLab, fabricPath, inNs } from "./lab-fixture.ts";
 import {
-  H1,
-  H2,
-  LAB_SKIP,
-  LEAF1_HOST_SIDE,
-  destroyLab,
-  inNs,
-  isolateState,
-  routeGetGateway,
-  uniquePrefix,
-} from "./lab-fixture.ts";
+  type HostFlow,
+  type Json,
+  type NsChild,
+  agentGetter,
+  h1h2Query,
+  pollUntil,
+  spawnInNs,
+  startLabRawAgent,
+  stopChild,
+} from "./raw-agent-fixture.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are walked dynamically by the assertions.
-type Json = Record<string, any>;
-
-const ROOT = new URL("../../", import.meta.url).pathname;
 const SKIP = LAB_SKIP || needsProgram("cc", "gcc");
 const NFT_SKIP = SKIP || needsProgram("nft", "nftables");
 
-interface Flow {
-  proto: "tcp" | "udp";
-  sport: number;
-  dport: number;
-}
-
-/** The gateway chosen in `ns` for `flow` from h1 to h2 arriving on `iif`. */
-const gatewayFor = (ns: string, flow: Flow, iif: string) => routeGetGateway(ns, { ...flow, src: H1, dst: H2 }, iif);
+/** The fabric hops of `flow` from h1 to h2 in the lab of `ns`. */
+const pathOf = (ns: (node: string) => string, flow: HostFlow) => fabricPath(ns, { ...flow, src: H1, dst: H2 });
 
 /** TCP echo server: echoes every byte back; prints "listening" once bound. Args: address, port. */
 const ECHO_SERVER = `
@@ -90,28 +77,13 @@ c.on("error", (e) => { error = String(e.code ?? e); });
 c.on("close", finish);
 `;
 
-/** A child process with its collected stdout. */
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-}
-
-function spawnInNs(ns: string, script: string, args: readonly (string | number)[]): Child {
-  const proc = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", script, ...args.map(String)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  proc.stderr?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  return { proc, out: () => out };
+/** Runs node script `script` with `args` in namespace `ns`. */
+function nodeInNs(ns: string, script: string, args: readonly (string | number)[]): NsChild {
+  return spawnInNs(ns, [process.execPath, "-e", script, ...args.map(String)]);
 }
 
 /** Waits until `child` printed `line` (or fails after `ms`, or when it exits first). */
-async function waitForLine(child: Child, line: string, ms = 10_000): Promise<void> {
+async function waitForLine(child: NsChild, line: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!child.out().split("\n").includes(line)) {
     assert.ok(child.proc.exitCode === null, `exited before "${line}": ${child.out()}`);
@@ -120,7 +92,7 @@ async function waitForLine(child: Child, line: string, ms = 10_000): Promise<voi
   }
 }
 
-function waitForExit(child: Child, ms: number): Promise<void> {
+function waitForExit(child: NsChild, ms: number): Promise<void> {
   if (child.proc.exitCode !== null || child.proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`did not exit within ${ms} ms: ${child.out()}`)), ms);
@@ -131,65 +103,33 @@ function waitForExit(child: Child, ms: number): Promise<void> {
   });
 }
 
-function killByPid(child: Child | null): void {
-  const pid = child?.proc.pid;
-  if (pid === undefined || child?.proc.exitCode !== null || child.proc.signalCode !== null) return;
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // Already gone.
-  }
-}
-
 describe("the raw agent in the default lab: a silent router, a live TCP connection", { skip: SKIP }, () => {
-  const prefix = uniquePrefix("m");
-  const ns = (node: string) => `${prefix}-${node}`;
-  let restoreState = () => {};
+  const lab = new TestLab("m");
+  const ns = lab.ns;
   let agent: RunningRawAgent | null = null;
   const metrics = new Metrics({ defaultMetrics: false });
-  const children: Child[] = [];
-  const get = async (url: string): Promise<Json> => {
-    assert.ok(agent);
-    const r = await agent.app.inject({ method: "GET", url });
-    return r.json() as Json;
-  };
+  const children: NsChild[] = [];
+  const get = agentGetter(() => agent);
+  /** Polls data/flow of `query` until a round reached the destination (10 s); returns the last Path object. */
+  const pathReached = (query: string) => pollUntil(get, `/data/flow?${query}`, (b) => b.DestinationReached === true);
 
   before(async () => {
-    restoreState = isolateState();
-    const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(build.status, 0, build.stderr);
-    labUp({ prefix });
-    agent = await startRawAgent(agentConfigSchema.parse({ network: "raw", http: { host: "127.0.0.1", port: 0 } }), {
-      logger: createLogger({ level: "silent" }),
-      helperWrapper: ["ip", "netns", "exec", ns("h1")],
-      metrics,
-    });
+    lab.up();
+    agent = await startLabRawAgent(ns("h1"), metrics);
   });
   after(async () => {
     try {
-      for (const c of children) killByPid(c);
+      for (const c of children) stopChild(c, "SIGKILL");
       await agent?.stop();
     } finally {
-      destroyLab(prefix);
-      restoreState();
+      lab.down();
     }
   });
-
-  /** Polls data/flow until `ok(body)` (or `ms` passes); returns the last Path object. */
-  async function pathWhen(query: string, ok: (body: Json) => boolean, ms = 10_000): Promise<Json> {
-    const deadline = Date.now() + ms;
-    let body = await get(`/data/flow?${query}`);
-    while (!ok(body) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      body = await get(`/data/flow?${query}`);
-    }
-    return body;
-  }
 
   test("a spine that drops its ICMP Time Exceeded is an unanswered hop after ntry tries; leaf2 and h2 answer beyond it", {
     skip: NFT_SKIP,
   }, async () => {
-    const flow: Flow = { proto: "udp", sport: 4567, dport: 9001 };
+    const flow: HostFlow = { proto: "udp", sport: 4567, dport: 9001 };
     const spines = [ns("spine1"), ns("spine2")];
     for (const s of spines) {
       for (const cmd of [
@@ -201,15 +141,13 @@ describe("the raw agent in the default lab: a silent router, a live TCP connecti
         assert.equal(r.status, 0, `${s}: ${cmd.join(" ")}: ${r.stderr}`);
       }
     }
-    const query = `src=${H1}&dst=${H2}&proto=${flow.proto}&sport=${flow.sport}&dport=${flow.dport}`;
+    const query = h1h2Query(flow);
     try {
       const started = await get(`/start/flow?${query}&nhops=8&ntry=2&timeout=500`);
       assert.equal(started.code, "EOK", JSON.stringify(started));
       try {
-        const path = await pathWhen(query, (b) => b.DestinationReached === true);
-        const spine = gatewayFor(ns("leaf1"), flow, "br-hosts");
-        const spineName = spine === "10.0.0.1" ? "spine1" : "spine2";
-        const leaf2 = gatewayFor(ns(spineName), flow, "leaf1");
+        const path = await pathReached(query);
+        const { spineName, leaf2 } = pathOf(ns, flow);
         const hops = (path.Path ?? []) as Json[];
         const why = JSON.stringify(path);
         assert.equal(path.DestinationReached, true, why);
@@ -240,19 +178,19 @@ describe("the raw agent in the default lab: a silent router, a live TCP connecti
   });
 
   test("a live TCP connection keeps exchanging data while its 5-tuple is traced for three rounds", async (t) => {
-    const flow: Flow = { proto: "tcp", sport: 45678, dport: 9000 };
-    const server = spawnInNs(ns("h2"), ECHO_SERVER, [H2, flow.dport]);
+    const flow: HostFlow = { proto: "tcp", sport: 45678, dport: 9000 };
+    const server = nodeInNs(ns("h2"), ECHO_SERVER, [H2, flow.dport]);
     children.push(server);
     await waitForLine(server, "listening");
-    const client = spawnInNs(ns("h1"), ECHO_CLIENT, [H1, flow.sport, H2, flow.dport, 6000]);
+    const client = nodeInNs(ns("h1"), ECHO_CLIENT, [H1, flow.sport, H2, flow.dport, 6000]);
     children.push(client);
     await waitForLine(client, "connected");
-    const query = `src=${H1}&dst=${H2}&proto=${flow.proto}&sport=${flow.sport}&dport=${flow.dport}`;
+    const query = h1h2Query(flow);
     const started = await get(`/start/flow?${query}&nhops=8&sfreq=1&timeout=500`);
     assert.equal(started.code, "EOK", JSON.stringify(started));
     let path: Json;
     try {
-      const first = await pathWhen(query, (b) => b.DestinationReached === true);
+      const first = await pathReached(query);
       assert.equal(first.DestinationReached, true, JSON.stringify(first));
       // About three rounds at sfreq 1.
       await new Promise((r) => setTimeout(r, 2500));
@@ -268,9 +206,7 @@ describe("the raw agent in the default lab: a silent router, a live TCP connecti
       maxGapMs: number;
       error: string | null;
     };
-    const spine = gatewayFor(ns("leaf1"), flow, "br-hosts");
-    const spineName = spine === "10.0.0.1" ? "spine1" : "spine2";
-    const leaf2 = gatewayFor(ns(spineName), flow, "leaf1");
+    const { spine, leaf2 } = pathOf(ns, flow);
     const why = `${JSON.stringify(path)} client ${JSON.stringify(report)}`;
     t.diagnostic(`client: ${JSON.stringify(report)}`);
     assert.equal(path.DestinationReached, true, why);

@@ -16,93 +16,46 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { agentConfigSchema } from "../../src/agent/config.ts";
 import { type RunningRawAgent, startRawAgent } from "../../src/cli/daemon/raw-agent.ts";
-import { labUp } from "../../src/netlab/index.ts";
 import { HelperUnavailableError } from "../../src/probe/helper/errors.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";
 import { IcmpOnlyTelemetry, MirrorUnsupportedError } from "../../src/telemetry/icmp-only.ts";
 import { needsProgram } from "../helpers/requirements.ts";
-import {
-  H1,
-  H2,
-  LAB_SKIP,
-  LEAF1_HOST_SIDE,
-  destroyLab,
-  isolateState,
-  routeGetGateway,
-  uniquePrefix,
-} from "./lab-fixture.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are walked dynamically by the assertions.
-type Json = Record<string, any>;
+import { H1, H2, LAB_SKIP, LEAF1_HOST_SIDE, TestLab, fabricPath } from "./lab-fixture.ts";
+import { type Json, agentGetter, h1h2Query, pollUntil, startLabRawAgent } from "./raw-agent-fixture.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SKIP = LAB_SKIP || needsProgram("cc", "gcc");
 
-interface Flow {
-  proto: "tcp" | "udp";
-  sport: number;
-  dport: number;
-}
-
-/** The gateway chosen in `ns` for `flow` from h1 to h2 arriving on `iif`. */
-const gatewayFor = (ns: string, flow: Flow, iif: string) => routeGetGateway(ns, { ...flow, src: H1, dst: H2 }, iif);
-
 describe("the agent on the raw transport in the default lab", { skip: SKIP }, () => {
-  const prefix = uniquePrefix("a");
-  const ns = (node: string) => `${prefix}-${node}`;
-  let restoreState = () => {};
+  const lab = new TestLab("a");
+  const ns = lab.ns;
   let agent: RunningRawAgent | null = null;
-  const get = async (url: string): Promise<Json> => {
-    assert.ok(agent);
-    const r = await agent.app.inject({ method: "GET", url });
-    return r.json() as Json;
-  };
+  const get = agentGetter(() => agent);
 
   before(async () => {
-    restoreState = isolateState();
-    const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(build.status, 0, build.stderr);
-    labUp({ prefix });
-    agent = await startRawAgent(agentConfigSchema.parse({ network: "raw", http: { host: "127.0.0.1", port: 0 } }), {
-      logger: createLogger({ level: "silent" }),
-      helperWrapper: ["ip", "netns", "exec", ns("h1")],
-      metrics: new Metrics({ defaultMetrics: false }),
-    });
+    lab.up();
+    agent = await startLabRawAgent(ns("h1"));
   });
   after(async () => {
     try {
       await agent?.stop();
     } finally {
-      destroyLab(prefix);
-      restoreState();
+      lab.down();
     }
   });
-
-  /** Polls data/flow until a round has reached the destination (or `ms` passes); returns the last Path object. */
-  async function pathAfterRound(query: string, ms = 10_000): Promise<Json> {
-    const deadline = Date.now() + ms;
-    let body = await get(`/data/flow?${query}`);
-    while (body.DestinationReached !== true && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      body = await get(`/data/flow?${query}`);
-    }
-    return body;
-  }
 
   for (const flow of [
     { proto: "tcp", sport: 4567, dport: 9000 },
     { proto: "udp", sport: 4567, dport: 9000 },
   ] as const) {
     test(`${flow.proto} flow h1 -> h2: the Path is leaf1, the spine the kernel picks, leaf2; h2 is reached`, async () => {
-      const query = `src=${H1}&dst=${H2}&proto=${flow.proto}&sport=${flow.sport}&dport=${flow.dport}`;
+      const query = h1h2Query(flow);
       const started = await get(`/start/flow?${query}&nhops=8&timeout=2`);
       assert.equal(started.code, "EOK", JSON.stringify(started));
       try {
-        const path = await pathAfterRound(query);
-        const spine = gatewayFor(ns("leaf1"), flow, "br-hosts");
-        const spineName = spine === "10.0.0.1" ? "spine1" : "spine2";
-        const leaf2 = gatewayFor(ns(spineName), flow, "leaf1");
+        const path = await pollUntil(get, `/data/flow?${query}`, (b) => b.DestinationReached === true);
+        const { spine, leaf2 } = fabricPath(ns, { ...flow, src: H1, dst: H2 });
         const hops = (path.Path ?? []) as Json[];
         const why = JSON.stringify(path);
         assert.equal(path.DestinationReached, true, why);

@@ -12,19 +12,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { labUp } from "../../src/netlab/index.ts";
+import { stderrSays } from "../helpers/processes.ts";
 import { needsProgram } from "../helpers/requirements.ts";
-import {
-  H1,
-  H2,
-  LAB_SKIP,
-  LEAF1_HOST_SIDE,
-  destroyLab,
-  inNs,
-  isolateState,
-  routeGetDevice,
-  uniquePrefix,
-} from "./lab-fixture.ts";
+import { tsharkFields } from "../helpers/tshark-fields.ts";
+import { H1, H2, LAB_SKIP, LEAF1_HOST_SIDE, TestLab, inNs, probe, routeGetDevice } from "./lab-fixture.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CLIENT = new URL("../hopd/lab-client.ts", import.meta.url).pathname;
@@ -47,29 +38,9 @@ type Json = any;
 
 const targetOf = (flow: Flow) => ({ kind: "flow", flow, checksum: true });
 
-/** Resolves once `child` writes `pattern` on stderr; rejects when it exits first or after `timeoutMs`. */
-function stderrSays(child: ChildProcess, pattern: RegExp, name: string, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), timeoutMs);
-    child.stderr?.on("data", (d: Buffer) => {
-      err += d.toString();
-      if (pattern.test(err)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on("close", () => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited: ${err}`));
-    });
-  });
-}
-
 describe("hopd in a lab router", { skip: SKIP }, () => {
-  const prefix = uniquePrefix("hd");
-  const ns = (node: string) => `${prefix}-${node}`;
-  let restoreState = () => {};
+  const lab = new TestLab("hd");
+  const ns = lab.ns;
   let dir = "";
   let hopd: ChildProcess | null = null;
   let hopdExit: Promise<number | null> | null = null;
@@ -109,14 +80,10 @@ describe("hopd in a lab router", { skip: SKIP }, () => {
   const nftRuleset = () => inNs(ns("leaf1"), ["nft", "list", "ruleset"]).stdout;
 
   before(async () => {
-    restoreState = isolateState();
     dir = mkdtempSync(join(tmpdir(), "flowlens-hopd-lab-"));
-    const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(build.status, 0, build.stderr);
-    labUp({ prefix });
+    lab.up();
     // Resolve ARP along the path first, so every test datagram goes out at once.
-    const ping = inNs(ns("h1"), ["python3", new URL("./icmp-probe.py", import.meta.url).pathname, "echo", H2]);
-    assert.match(ping.stdout, /echo-reply/);
+    assert.match(probe(ns("h1"), ["echo", H2]), /echo-reply/);
     // Stale state of an earlier run, which hopd must clear at start.
     const stale = inNs(ns("leaf1"), ["nft", "add table inet flowlens_hopd; add counter inet flowlens_hopd stale"]);
     assert.equal(stale.status, 0, stale.stderr);
@@ -146,8 +113,7 @@ describe("hopd in a lab router", { skip: SKIP }, () => {
         await hopdExit;
       }
     } finally {
-      destroyLab(prefix);
-      restoreState();
+      lab.down();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -274,32 +240,19 @@ describe("hopd in a lab router", { skip: SKIP }, () => {
     process.kill(tshark.pid!, "SIGINT");
     await tsharkExit;
     const fields = ["erspan.version", "erspan.spanid", "erspan.index", "gre.sequence_number", "ip.src", "ip.dst"];
-    const read = spawnSync(
-      "tshark",
-      ["-r", pcap, "-T", "fields", "-E", "separator=|"].concat(
-        ...fields.concat("udp.srcport", "udp.dstport", "data.data").map((f) => ["-e", f]),
-      ),
-      { encoding: "utf8" },
+    const rows = tsharkFields(pcap, fields.concat("udp.srcport", "udp.dstport", "data.data")).map(
+      ([version, spanid, index, seq, src, dst, sport, dport, data]) => ({
+        version,
+        spanid: Number(spanid),
+        index: Number(index),
+        seq: Number(seq),
+        src,
+        dst,
+        sport,
+        dport,
+        data,
+      }),
     );
-    assert.equal(read.status, 0, read.stderr);
-    const rows = read.stdout
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => {
-        const [version, spanid, index, seq, src, dst, sport, dport, data] = l.split("|");
-        return {
-          version,
-          spanid: Number(spanid),
-          index: Number(index),
-          seq: Number(seq),
-          src,
-          dst,
-          sport,
-          dport,
-          data,
-        };
-      });
     const ifindex = (name: string) =>
       (JSON.parse(inNs(ns("leaf1"), ["ip", "-j", "link", "show", name]).stdout) as { ifindex: number }[])[0]!.ifindex;
     for (const r of rows) {
@@ -315,7 +268,7 @@ describe("hopd in a lab router", { skip: SKIP }, () => {
       "the flow's packets, in order, sequence numbers from 0",
     );
     const bothRows = rows.filter((r) => r.sport === String(bothFlow.sport));
-    assert.equal(bothRows.length, 2 * bothPayloads.length, read.stdout);
+    assert.equal(bothRows.length, 2 * bothPayloads.length, JSON.stringify(rows));
     assert.deepEqual(
       bothRows.map((r) => r.seq).sort((a, b) => a - b),
       Array.from({ length: 2 * bothPayloads.length }, (_, i) => i),

@@ -1,13 +1,15 @@
 /**
  * Shared pieces of the netns lab suites: the root/`ip`/python3 gate, unique lab prefixes, a cleanup that removes a lab
- * even when `up` or a test failed half-way, and helpers that run commands inside a lab namespace.
+ * even when `up` or a test failed half-way, {@link TestLab} (all three for one suite), and helpers that run commands
+ * inside a lab namespace or ask its routers which way a flow goes.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { labDown } from "../../src/netlab/index.ts";
+import assert from "node:assert/strict";
+import { type LabState, type LabUpOptions, labDown, labUp } from "../../src/netlab/index.ts";
 import { hasProgram, requirement } from "../helpers/requirements.ts";
 
 /** Skip reason (or false): the lab needs root, iproute2 and python3 (the ICMP prober). */
@@ -18,6 +20,7 @@ export const LAB_SKIP =
   requirement(hasProgram("python3"), "python3 not installed (apt-get install python3)");
 
 const PROBE = fileURLToPath(new URL("./icmp-probe.py", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A lab prefix unique to this process and call (at most 12 characters). */
 export function uniquePrefix(tag: string): string {
@@ -29,6 +32,45 @@ export function isolateState(): () => void {
   const dir = mkdtempSync(join(tmpdir(), "flowlens-lab-test-"));
   process.env.FLOWLENS_LAB_STATE_DIR = dir;
   return () => rmSync(dir, { recursive: true, force: true });
+}
+
+/** Builds the native probe helper (`scripts/build-native.sh`); fails the calling hook with the build's stderr. */
+export function buildNativeHelper(): void {
+  const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(build.status, 0, build.stderr);
+}
+
+/**
+ * One suite's lab: a unique prefix chosen at once (so names can be built in the `describe` body), `up()` for the
+ * suite's `before` (state files isolated, optionally the native helper built, then `lab up`) and `down()` for its
+ * `after`, which removes the lab whatever state it is in and the state directory.
+ */
+export class TestLab {
+  /** The lab prefix, from {@link uniquePrefix}. */
+  readonly prefix: string;
+  #restoreState: () => void = () => {};
+
+  /** `tag`: one or two letters naming the suite in the prefix. */
+  constructor(tag: string) {
+    this.prefix = uniquePrefix(tag);
+  }
+
+  /** The namespace of lab node `node` (`h1`, `leaf1`, ...). */
+  readonly ns = (node: string): string => `${this.prefix}-${node}`;
+
+  /** Isolates the state files, builds the native helper unless `native: false`, brings the lab up; returns its state. */
+  up(options: Omit<LabUpOptions, "prefix"> & { native?: boolean } = {}): LabState {
+    const { native = true, ...lab } = options;
+    this.#restoreState = isolateState();
+    if (native) buildNativeHelper();
+    return labUp({ ...lab, prefix: this.prefix });
+  }
+
+  /** Removes the lab ({@link destroyLab}) and its state directory. */
+  down(): void {
+    destroyLab(this.prefix);
+    this.#restoreState();
+  }
 }
 
 /** `ip netns list` names. */
@@ -146,4 +188,47 @@ export function routeGetGateway(ns: string, flow: RouteFlow, iif: string): strin
   if (r.status !== 0) throw new Error(`ip route get failed: ${r.stderr.trim()}`);
   const routes = JSON.parse(r.stdout) as { gateway?: string }[];
   return routes[0]?.gateway ?? "";
+}
+
+/** The routers a flow from h1's segment crosses in the default lab, by the routers' own `ip route get`. */
+export interface FabricPath {
+  /** The spine's address on leaf1's link (leaf1's choice for the flow arriving on `br-hosts`). */
+  spine: string;
+  /** That spine's node name. */
+  spineName: "spine1" | "spine2";
+  /** leaf2's address on that spine's link (the spine's choice for the flow arriving from leaf1). */
+  leaf2: string;
+}
+
+/** The spine and leaf2 hops of `flow` (entering the fabric at leaf1 from h1's segment) in the lab of `ns`. */
+export function fabricPath(ns: (node: string) => string, flow: RouteFlow): FabricPath {
+  const spine = routeGetGateway(ns("leaf1"), flow, "br-hosts");
+  const spineName = spine === "10.0.0.1" ? "spine1" : "spine2";
+  return { spine, spineName, leaf2: routeGetGateway(ns(spineName), flow, "leaf1") };
+}
+
+/**
+ * The `[ttl, outcome, responder]` rows probes at TTLs 1..6 from h1 to h2 must give over `path`: leaf1's host-side
+ * address, the spine and leaf2 answering Time Exceeded, h2 as the destination at TTL 4, no answer beyond.
+ */
+export function expectedH1H2Trace(path: Pick<FabricPath, "spine" | "leaf2">): [number, string, string | null][] {
+  return [
+    [1, "time-exceeded", LEAF1_HOST_SIDE],
+    [2, "time-exceeded", path.spine],
+    [3, "time-exceeded", path.leaf2],
+    [4, "destination", H2],
+    [5, "timeout", null],
+    [6, "timeout", null],
+  ];
+}
+
+/** The MAC addresses of the `vxlan0` overlay interfaces of h1 and h2 (`{ h1, h2 }`) in the lab of `ns`. */
+export function vxlanMacs(ns: (node: string) => string): { h1: string; h2: string } {
+  const mac = (h: string) => {
+    const r = spawnSync("ip", ["-n", ns(h), "-j", "link", "show", "vxlan0"], { encoding: "utf8" });
+    const address = (JSON.parse(r.stdout) as { address: string }[])[0]?.address;
+    assert.ok(address !== undefined, `no vxlan0 in ${ns(h)}: ${r.stderr}`);
+    return address;
+  };
+  return { h1: mac("h1"), h2: mac("h2") };
 }

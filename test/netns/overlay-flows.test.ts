@@ -8,94 +8,47 @@
  * programs and the lab are removed in `after`, also when a test fails.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
-import { agentConfigSchema } from "../../src/agent/config.ts";
-import { type RunningRawAgent, startRawAgent } from "../../src/cli/daemon/raw-agent.ts";
-import { labUp } from "../../src/netlab/index.ts";
-import { createLogger } from "../../src/runtime/logger.ts";
-import { Metrics } from "../../src/runtime/metrics.ts";
+import type { RunningRawAgent } from "../../src/cli/daemon/raw-agent.ts";
 import { needsProgram } from "../helpers/requirements.ts";
+import { H1, H2, LAB_SKIP, LEAF1_HOST_SIDE, TestLab, fabricPath, inNs, vxlanMacs } from "./lab-fixture.ts";
 import {
-  H1,
-  H2,
-  LAB_SKIP,
-  LEAF1_HOST_SIDE,
-  destroyLab,
-  inNs,
-  isolateState,
-  routeGetGateway,
-  uniquePrefix,
-} from "./lab-fixture.ts";
+  type Json,
+  type NsChild,
+  agentGetter,
+  pollUntil,
+  spawnInNs,
+  startLabRawAgent,
+  stopChild,
+} from "./raw-agent-fixture.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are walked dynamically by the assertions.
-type Json = Record<string, any>;
-
-const ROOT = new URL("../../", import.meta.url).pathname;
 const SKIP = LAB_SKIP || needsProgram("cc", "gcc") || needsProgram("tcpdump");
 
-/** Runs `args` in `ns` in the background; resolves its output when it exits. */
-function background(ns: string, args: readonly string[]): { child: ChildProcess; done: Promise<string> } {
-  const child = spawn("ip", ["netns", "exec", ns, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  return { child, done: new Promise((resolve) => child.on("close", () => resolve(out))) };
-}
-
-function stop(child: ChildProcess | null): void {
-  if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(child.pid, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
 describe("overlay flows in list/flow on the default lab", { skip: SKIP }, () => {
-  const prefix = uniquePrefix("o");
-  const ns = (node: string) => `${prefix}-${node}`;
-  let restoreState = () => {};
+  const lab = new TestLab("o");
+  const ns = lab.ns;
   let agent: RunningRawAgent | null = null;
-  const children: ChildProcess[] = [];
-  const macs: Record<string, string> = {};
+  const children: NsChild[] = [];
+  let macs = { h1: "", h2: "" };
   /** Outer source port of each inner flow, `proto vmsip:vmsport>vmdip:vmdport`, as tcpdump saw it on h1's eth0. */
   const outerPorts = new Map<string, number>();
-  const get = async (url: string): Promise<Json> => {
-    assert.ok(agent);
-    return (await agent.app.inject({ method: "GET", url })).json() as Json;
-  };
+  const get = agentGetter(() => agent);
 
   before(async () => {
-    restoreState = isolateState();
-    const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(build.status, 0, build.stderr);
-    labUp({ prefix });
-    for (const h of ["h1", "h2"]) {
-      const r = spawnSync("ip", ["-n", ns(h), "-j", "link", "show", "vxlan0"], { encoding: "utf8" });
-      macs[h] = (JSON.parse(r.stdout) as { address: string }[])[0]!.address;
-    }
-    agent = await startRawAgent(agentConfigSchema.parse({ network: "raw", http: { host: "127.0.0.1", port: 0 } }), {
-      logger: createLogger({ level: "silent" }),
-      helperWrapper: ["ip", "netns", "exec", ns("h1")],
-      metrics: new Metrics({ defaultMetrics: false }),
-    });
+    lab.up();
+    macs = vxlanMacs(ns);
+    agent = await startLabRawAgent(ns("h1"));
     assert.ok(agent.transport.helper.ready.capture, "the helper opened no AF_PACKET socket");
     // The oracle: every VXLAN packet on h1's underlay, outer and inner headers, as tcpdump decodes them.
-    const dump = background(ns("h1"), ["tcpdump", "-i", "eth0", "-nn", "-l", "-c", "400", "udp", "port", "4789"]);
-    children.push(dump.child);
+    const dump = spawnInNs(ns("h1"), ["tcpdump", "-i", "eth0", "-nn", "-l", "-c", "400", "udp", "port", "4789"]);
+    children.push(dump);
     await new Promise((r) => setTimeout(r, 1000)); // tcpdump opens its socket
-    const server = background(ns("h2"), [
+    const server = spawnInNs(ns("h2"), [
       "python3",
       "-c",
       "import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('10.2.0.2',9001));s.listen(1);c,_=s.accept();n=0\nwhile True:\n  d=c.recv(65536)\n  if not d: break\n  n+=len(d)\nprint(n)",
     ]);
-    children.push(server.child);
+    children.push(server);
     await new Promise((r) => setTimeout(r, 500));
     const traffic = inNs(ns("h1"), [
       "python3",
@@ -112,7 +65,7 @@ describe("overlay flows in list/flow on the default lab", { skip: SKIP }, () => 
     assert.equal(traffic.status, 0, traffic.stderr);
     assert.equal((await server.done).trim(), "2000");
     await new Promise((r) => setTimeout(r, 500));
-    stop(dump.child);
+    stopChild(dump);
     const out = await dump.done;
     // "IP 10.1.1.11.54321 > 10.1.2.11.4789: VXLAN, flags [I] (0x08), vni 100\nIP 10.2.0.1.41504 > 10.2.0.2.9000: UDP"
     const re = /IP (\S+)\.(\d+) > (\S+)\.4789: VXLAN[^\n]*vni (\d+)\s+IP (\S+)\.(\d+) > (\S+)\.(\d+): (UDP|Flags)/g;
@@ -126,9 +79,8 @@ describe("overlay flows in list/flow on the default lab", { skip: SKIP }, () => 
     try {
       await agent?.stop();
     } finally {
-      for (const c of children) stop(c);
-      destroyLab(prefix);
-      restoreState();
+      for (const c of children) stopChild(c);
+      lab.down();
     }
   });
 
@@ -171,15 +123,9 @@ describe("overlay flows in list/flow on the default lab", { skip: SKIP }, () => 
     const started = await get(`/start/tunnel?${q}&appsmac=${t[4]}&appdmac=${t[5]}&nhops=8&timeout=2`);
     assert.equal(started.code, "EOK", JSON.stringify(started));
     try {
-      const deadline = Date.now() + 10_000;
-      let path = await get(`/data/tunnel?${q}`);
-      while (path.DestinationReached !== true && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        path = await get(`/data/tunnel?${q}`);
-      }
+      const path = await pollUntil(get, `/data/tunnel?${q}`, (b) => b.DestinationReached === true);
       const outer = { src: H1, dst: H2, proto: "udp" as const, sport: t[2] as number, dport: 4789 };
-      const spine = routeGetGateway(ns("leaf1"), outer, "br-hosts");
-      const leaf2 = routeGetGateway(ns(spine === "10.0.0.1" ? "spine1" : "spine2"), outer, "leaf1");
+      const { spine, leaf2 } = fabricPath(ns, outer);
       const why = JSON.stringify(path);
       assert.equal(path.DestinationReached, true, why);
       assert.deepEqual(

@@ -15,15 +15,10 @@
  * agent and the lab (namespaces and every process in them, by PID) are removed in `after`, also when a test fails.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
-import { agentConfigSchema } from "../../src/agent/config.ts";
-import { type RunningRawAgent, startRawAgent } from "../../src/cli/daemon/raw-agent.ts";
-import { labUp } from "../../src/netlab/index.ts";
-import { createLogger } from "../../src/runtime/logger.ts";
-import { Metrics } from "../../src/runtime/metrics.ts";
+import type { RunningRawAgent } from "../../src/cli/daemon/raw-agent.ts";
 import { needsProgram } from "../helpers/requirements.ts";
-import { H1, H2, LAB_SKIP, destroyLab, isolateState, labNamespaces, uniquePrefix } from "./lab-fixture.ts";
+import { H1, H2, LAB_SKIP, TestLab, labNamespaces } from "./lab-fixture.ts";
 import {
   type CounterSnapshot,
   type ProofTuple,
@@ -39,11 +34,8 @@ import {
   sendRealPackets,
   snapshotCounters,
 } from "./path-proof-fixture.ts";
+import { type Json, agentGetter, h1h2Query, startLabRawAgent } from "./raw-agent-fixture.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are walked dynamically by the assertions.
-type Json = Record<string, any>;
-
-const ROOT = new URL("../../", import.meta.url).pathname;
 const SKIP =
   LAB_SKIP || needsProgram("cc", "gcc") || needsProgram("nft", "nftables") || needsProgram("scamper", "scamper");
 const ROUTERS = ["leaf1", "leaf2", "spine1", "spine2"] as const;
@@ -56,21 +48,18 @@ const taken = new Set<string>();
 const TUPLES: ProofTuple[] = [...randomTuples("tcp", 10, taken), ...randomTuples("udp", 10, taken)];
 
 const describeTuple = (t: ProofTuple) => `${t.proto} ${H1}:${t.sport} -> ${H2}:${t.dport}`;
-const query = (t: ProofTuple) => `src=${H1}&dst=${H2}&proto=${t.proto}&sport=${t.sport}&dport=${t.dport}`;
+const query = h1h2Query;
 
 describe("path proof: the agent's hops are the path real packets take (20 random tuples)", { skip: SKIP }, () => {
-  const prefix = uniquePrefix("p");
-  let restoreState = () => {};
+  const lab = new TestLab("p");
+  const prefix = lab.prefix;
   let agent: RunningRawAgent | null = null;
   let addresses = new Map<string, RouterPort>();
   let beforeReal: CounterSnapshot = new Map();
   let afterReal: CounterSnapshot = new Map();
   let afterAgent: CounterSnapshot = new Map();
   const agentPaths = new Map<number, Json>();
-  const get = async (url: string): Promise<Json> => {
-    assert.ok(agent);
-    return (await agent.app.inject({ method: "GET", url })).json() as Json;
-  };
+  const get = agentGetter(() => agent);
 
   /** Starts every tuple's trace and waits until each has a round that reached h2 with every hop answering (15 s). */
   async function traceAll(): Promise<void> {
@@ -93,20 +82,13 @@ describe("path proof: the agent's hops are the path real packets take (20 random
   }
 
   before(async () => {
-    restoreState = isolateState();
-    const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(build.status, 0, build.stderr);
-    labUp({ prefix });
+    lab.up();
     addresses = routerAddresses(prefix, ROUTERS);
     for (const r of ROUTERS) installCounters(`${prefix}-${r}`, routerInterfaces(addresses, r), H1, H2, TUPLES);
     beforeReal = snapshotCounters(prefix, ROUTERS);
     sendRealPackets(`${prefix}-h1`, H1, H2, TUPLES, REAL_PACKETS);
     afterReal = snapshotCounters(prefix, ROUTERS);
-    agent = await startRawAgent(agentConfigSchema.parse({ network: "raw", http: { host: "127.0.0.1", port: 0 } }), {
-      logger: createLogger({ level: "silent" }),
-      helperWrapper: ["ip", "netns", "exec", `${prefix}-h1`],
-      metrics: new Metrics({ defaultMetrics: false }),
-    });
+    agent = await startLabRawAgent(`${prefix}-h1`);
     await traceAll();
     afterAgent = snapshotCounters(prefix, ROUTERS);
   });
@@ -115,8 +97,7 @@ describe("path proof: the agent's hops are the path real packets take (20 random
     try {
       await agent?.stop();
     } finally {
-      destroyLab(prefix);
-      restoreState();
+      lab.down();
     }
     assert.deepEqual(labNamespaces(prefix), [], "lab namespaces left behind");
   });

@@ -17,7 +17,6 @@ import { after, before, describe, test } from "node:test";
 import { ProbeLimiter } from "../../src/agent/probe-limiter.ts";
 import { probeRound } from "../../src/agent/probe-round.ts";
 import { systemClock } from "../../src/agent/clock.ts";
-import { labUp } from "../../src/netlab/index.ts";
 import { type RawTransport, createRawTransport } from "../../src/probe/raw-transport.ts";
 import type { FlowTuple, TunnelTuple } from "../../src/probe/transport.ts";
 import { needsProgram } from "../helpers/requirements.ts";
@@ -26,34 +25,27 @@ import {
   H2,
   LAB_SKIP,
   LEAF1_HOST_SIDE,
-  destroyLab,
+  TestLab,
+  expectedH1H2Trace,
+  fabricPath,
   inNs,
-  isolateState,
   routeGetGateway,
-  uniquePrefix,
+  vxlanMacs,
 } from "./lab-fixture.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const SKIP = LAB_SKIP || needsProgram("cc", "gcc") || needsProgram("tcpdump") || needsProgram("nft", "nftables");
 const VNI = 100;
 const VXLAN = 4789;
 
 describe("VXLAN tunnel probes and Destination Unreachable on the default lab", { skip: SKIP }, () => {
-  const prefix = uniquePrefix("v");
-  const ns = (node: string) => `${prefix}-${node}`;
-  let restoreState = () => {};
+  const lab = new TestLab("v");
+  const ns = lab.ns;
   let transport: RawTransport | null = null;
-  const macs: Record<string, string> = {};
+  let macs = { h1: "", h2: "" };
 
   before(async () => {
-    restoreState = isolateState();
-    const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(build.status, 0, build.stderr);
-    labUp({ prefix });
-    for (const h of ["h1", "h2"]) {
-      const r = spawnSync("ip", ["-n", ns(h), "-j", "link", "show", "vxlan0"], { encoding: "utf8" });
-      macs[h] = (JSON.parse(r.stdout) as { address: string }[])[0]!.address;
-    }
+    lab.up();
+    macs = vxlanMacs(ns);
     transport = await createRawTransport({ wrapper: ["ip", "netns", "exec", ns("h1")] });
     // Warm up the hosts' neighbour tables (the first packets of a fresh lab wait for ARP).
     await transport.probe(
@@ -65,8 +57,7 @@ describe("VXLAN tunnel probes and Destination Unreachable on the default lab", {
     try {
       await transport?.close();
     } finally {
-      destroyLab(prefix);
-      restoreState();
+      lab.down();
     }
   });
 
@@ -77,12 +68,11 @@ describe("VXLAN tunnel probes and Destination Unreachable on the default lab", {
     vnid,
     appsrc: "10.2.0.1",
     appdst: "10.2.0.2",
-    appsmac: macs.h1!,
-    appdmac: macs.h2!,
+    appsmac: macs.h1,
+    appdmac: macs.h2,
   });
   /** The outer flow of a tunnel as the routers hash it. */
   const outerFlow = (sport: number): FlowTuple => ({ src: H1, dst: H2, proto: "udp", sport, dport: VXLAN });
-  const spineName = (addr: string) => (addr === "10.0.0.1" ? "spine1" : "spine2");
 
   /** Traces the tunnel with outer source port `sport` at TTLs 1..6 and checks every hop against the routers. */
   async function traceTunnel(sport: number): Promise<string> {
@@ -91,23 +81,11 @@ describe("VXLAN tunnel probes and Destination Unreachable on the default lab", {
       { kind: "tunnel", tunnel: tunnelOf(sport) },
       { ttls: [1, 2, 3, 4, 5, 6], timeoutMs: 1500, attempt: 1 },
     );
-    const spine = routeGetGateway(ns("leaf1"), outerFlow(sport), "br-hosts");
-    const leaf2 = routeGetGateway(ns(spineName(spine)), outerFlow(sport), "leaf1");
+    const path = fabricPath(ns, outerFlow(sport));
     const seen = replies.map((r) => [r.ttl, r.outcome, r.responder]);
-    assert.deepEqual(
-      seen,
-      [
-        [1, "time-exceeded", LEAF1_HOST_SIDE],
-        [2, "time-exceeded", spine],
-        [3, "time-exceeded", leaf2],
-        [4, "destination", H2],
-        [5, "timeout", null],
-        [6, "timeout", null],
-      ],
-      `outer sport ${sport}: ${JSON.stringify(seen)}`,
-    );
+    assert.deepEqual(seen, expectedH1H2Trace(path), `outer sport ${sport}: ${JSON.stringify(seen)}`);
     for (const r of replies.slice(0, 4)) assert.ok(r.rttSeconds !== null && r.rttSeconds >= 0 && r.rttSeconds < 1);
-    return spine;
+    return path.spine;
   }
 
   /** Packets received by `spine` on its link from leaf1. */
@@ -118,8 +96,8 @@ describe("VXLAN tunnel probes and Destination Unreachable on the default lab", {
 
   test("a real overlay flow's tunnel is traced over the underlay path its encapsulated packets take", async () => {
     // Static neighbours on the overlay, so every captured VXLAN packet is the UDP flow (no ARP through the tunnel).
-    assert.equal(inNs(ns("h1"), ["ip", "neigh", "replace", "10.2.0.2", "lladdr", macs.h2!, "dev", "vxlan0"]).status, 0);
-    assert.equal(inNs(ns("h2"), ["ip", "neigh", "replace", "10.2.0.1", "lladdr", macs.h1!, "dev", "vxlan0"]).status, 0);
+    assert.equal(inNs(ns("h1"), ["ip", "neigh", "replace", "10.2.0.2", "lladdr", macs.h2, "dev", "vxlan0"]).status, 0);
+    assert.equal(inNs(ns("h2"), ["ip", "neigh", "replace", "10.2.0.1", "lladdr", macs.h1, "dev", "vxlan0"]).status, 0);
     // The oracle: tcpdump on h1's underlay, outer and inner headers of every VXLAN packet (the overlay also carries
     // IPv6 neighbour discovery and MLD of vxlan0, with other outer ports: only the UDP flow's packets count).
     const dump = spawn(
@@ -217,13 +195,13 @@ describe("VXLAN tunnel probes and Destination Unreachable on the default lab", {
   test("an nftables reject on the spine: admin-prohibited at hop 2; a round ends there, not reached", async () => {
     assert.ok(transport);
     const flow: FlowTuple = { src: H1, dst: H2, proto: "udp", sport: 40600, dport: 7777 };
-    const spine = routeGetGateway(ns("leaf1"), flow, "br-hosts");
+    const { spine, spineName } = fabricPath(ns, flow);
     const rules = [
       "add table ip fltun",
       "add chain ip fltun pre { type filter hook prerouting priority 0 ; }",
       "add rule ip fltun pre udp dport 7777 reject with icmp type admin-prohibited",
     ].join("\n");
-    const nft = spawnSync("ip", ["netns", "exec", ns(spineName(spine)), "nft", "-f", "-"], {
+    const nft = spawnSync("ip", ["netns", "exec", ns(spineName), "nft", "-f", "-"], {
       input: rules,
       encoding: "utf8",
     });

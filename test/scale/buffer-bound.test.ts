@@ -4,43 +4,28 @@
  * equal the records received. Needs no nats-server (nothing listens on the configured NATS port).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { type RunningCollector, startCollector } from "../../src/collector/collector.ts";
-import type { ScaleOutStatus } from "../../src/scale/scale-status.ts";
+import { describe, it } from "node:test";
 import { waitFor } from "../helpers/processes.ts";
 import { freePort } from "./nats-servers.ts";
-import { adminJson, quietLogger, scaleCollectorConfig, sendDatagrams } from "./scale-fixtures.ts";
+import { scaleOutStatus, scaleSuite, sendDatagrams } from "./scale-fixtures.ts";
 
 describe("receiver disk buffer bound", () => {
-  let dir: string;
-  let receiver: RunningCollector | undefined;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), "flowlens-scale-bound-"));
-  });
-  after(async () => {
-    await receiver?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = scaleSuite("flowlens-scale-bound-");
 
   it("drops and counts records beyond buffer-limit while NATS is unreachable", async () => {
     const udp = await freePort();
     const deadNats = await freePort();
-    receiver = await startCollector(
-      scaleCollectorConfig({
-        dir,
-        role: "receiver",
-        udpPort: udp,
-        servers: [`nats://127.0.0.1:${deadNats}`],
-        archive: join(dir, "archive"),
-        bufferLimit: "64KiB",
-      }),
-      { logger: quietLogger() },
-    );
+    const receiver = await suite.collector("rx", {
+      role: "receiver",
+      udpPort: udp,
+      servers: [`nats://127.0.0.1:${deadNats}`],
+      archive: suite.path("archive"),
+      bufferLimit: "64KiB",
+    });
     await sendDatagrams(udp, 0, 100); // 3000 records, about 140 KB of batches
-    const st = async () => (await adminJson<ScaleOutStatus>(receiver?.adminUrl ?? "", "/api/v1/scale-out")).publisher;
+    const st = async () => (await scaleOutStatus(receiver)).publisher;
     await waitFor("every record buffered or dropped", async () => {
       const p = await st();
       return p !== undefined && p.bufferedRecords + p.droppedRecords === 3000;
@@ -51,10 +36,8 @@ describe("receiver disk buffer bound", () => {
     assert.ok(p.droppedRecords > 0, "the bound was hit");
     assert.ok(p.bufferedRecords > 0, "what fitted was buffered");
     assert.ok(p.bufferBytes <= 64 * 1024);
-    const onDisk = readdirSync(join(dir, "spool", "jetstream-buffer")).reduce(
-      (a, f) => a + statSync(join(dir, "spool", "jetstream-buffer", f)).size,
-      0,
-    );
+    const buffer = join(suite.path("rx"), "spool", "jetstream-buffer");
+    const onDisk = readdirSync(buffer).reduce((a, f) => a + statSync(join(buffer, f)).size, 0);
     assert.equal(onDisk, p.bufferBytes);
     const metrics = await (await fetch(`${receiver.adminUrl}/metrics`)).text();
     assert.match(metrics, new RegExp(`^flowlens_collector_jetstream_dropped_records_total ${p.droppedRecords}$`, "m"));

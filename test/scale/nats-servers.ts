@@ -4,9 +4,10 @@
  * started again on the same ports and store.
  */
 import { mkdirSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { needsProgram } from "../helpers/requirements.ts";
+import { freePort } from "../helpers/free-port.ts";
 import { type Child, startChild, waitFor } from "../helpers/processes.ts";
 
 /** Debian's nats-server. */
@@ -17,14 +18,8 @@ export function needsNatsServer(): false | string {
   return needsProgram("nats-server", "nats-server");
 }
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+/** A free TCP port on 127.0.0.1 (re-exported for the scale suites and bench/scale.ts). */
+export { freePort } from "../helpers/free-port.ts";
 
 async function portOpen(port: number): Promise<boolean> {
   return await new Promise((resolve) => {
