@@ -88,3 +88,17 @@ export class AgentMetrics implements TraceEvents {
     this.#api.inc({ resource, code });
   }
 }
+
+/**
+ * Registers `flowlens_agent_telemetry_fallbacks_total{provider}` (a telemetry provider failed for a hop and the chain
+ * moved on to the next one, or to ICMP only; docs/telemetry.md) on `metrics`; returns the function that counts one.
+ * Labelled by provider kind only (`hopd`, `snmp`): never by hop or flow.
+ */
+export function telemetryFallbackCounter(metrics: Metrics): (provider: string) => void {
+  const counter = metrics.counter<"provider">(
+    "agent_telemetry_fallbacks_total",
+    "Hop telemetry queries a provider failed, so the chain went on to the next provider (or ICMP only), by provider",
+    { labelNames: ["provider"] },
+  );
+  return (provider) => counter.inc({ provider });
+}

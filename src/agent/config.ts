@@ -34,7 +34,7 @@ import { httpListenSchema } from "../runtime/http.ts";
 import { logLevelSchema } from "../runtime/logger.ts";
 import { secretEnvSchema, secretFileSchema } from "../runtime/secret.ts";
 import { agentScaleOutSchema } from "../scale/scale-config.ts";
-import { TELEMETRY_DEFAULTS, telemetryConfigSchema } from "../telemetry/telemetry-config.ts";
+import { TELEMETRY_DEFAULTS, telemetryConfigSchema } from "./telemetry-config.ts";
 
 /** Default port of the CA API (the spec's examples use 8080). */
 export const AGENT_DEFAULT_PORT = 8080;

@@ -64,6 +64,20 @@ function bounded<T>(work: Promise<T>, request: HopTelemetryRequest, responder: s
   });
 }
 
+/**
+ * The next hop's responder for the hop answering at `ttl` (lets a provider infer the egress interface), or undefined
+ * when there is none: the next TTL timed out, or it answered from the hop's own address. The latter is what a router
+ * that rejects the flow in its forward chain does (Time Exceeded at its own TTL, Destination Unreachable from the same
+ * ingress address one TTL later; src/agent/probe-round.ts reports that router once): that answer is not a next hop.
+ */
+export function nextResponderOf(probes: Pick<RoundProbeResult, "replies">, ttl: number): string | undefined {
+  const reply = probes.replies.get(ttl);
+  const next = probes.replies.get(ttl + 1);
+  if (next === undefined || next.responder === null || next.outcome === "timeout") return undefined;
+  if (next.outcome === "unreachable" && next.responder === reply?.responder) return undefined;
+  return next.responder;
+}
+
 /** Telemetry per hop TTL (null where the hop reported nothing). */
 export async function fetchHopTelemetry(request: HopTelemetryRequest): Promise<Map<number, HopTelemetry | null>> {
   const { probes, provider, target, bwIngress } = request;
@@ -72,12 +86,12 @@ export async function fetchHopTelemetry(request: HopTelemetryRequest): Promise<M
     probes.hopTtls.map(async (ttl) => {
       const reply = probes.replies.get(ttl);
       if (reply === undefined || reply.outcome === "timeout" || reply.responder === null) return;
-      const next = probes.replies.get(ttl + 1)?.responder;
+      const next = nextResponderOf(probes, ttl);
       const query = {
         responder: reply.responder,
         target,
         bwIngress,
-        ...(next === undefined || next === null ? {} : { nextResponder: next }),
+        ...(next === undefined ? {} : { nextResponder: next }),
       };
       try {
         const work = Promise.resolve().then(() => provider.hop(query));

@@ -1,8 +1,8 @@
 /**
  * Capture of one flow's packets on one interface and direction, for user-space mirroring: Debian's tcpdump writing a
- * pcap stream (`tcpdump -i IF -Q in|out -U -w - -n -s SNAPLEN FILTER`, one packet at a time), read by the pure
- * {@link CaptureParser}. The filter is the flow's exact tuple, so only its packets reach hopd. Needs CAP_NET_RAW (root,
- * or `setcap cap_net_raw+eip /usr/bin/tcpdump`). A tcpdump that fails is reported once through `onExit`.
+ * pcap stream (`tcpdump -i IF -Q in|out --immediate-mode -U -w - -n -s SNAPLEN FILTER`, one packet at a time), read
+ * by the pure {@link CaptureParser}. The filter is the flow's exact tuple, so only its packets reach hopd. Needs
+ * CAP_NET_RAW (root, or `setcap cap_net_raw+eip /usr/bin/tcpdump`). A tcpdump that fails is reported once through `onExit`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { type CapturedPacket, CaptureParser } from "../wire/capture-parser.ts";
@@ -29,7 +29,22 @@ export function captureArgs(
   tuple: PacketTuple,
   snaplen: number,
 ): string[] {
-  return ["-i", ifname, "-Q", direction, "-U", "-w", "-", "-n", "-s", String(snaplen), flowFilter(tuple)];
+  // --immediate-mode: without it libpcap (TPACKET_V3) hands packets over a block at a time, up to 1 s late, and the
+  // packets of the last block are lost when the capture is stopped (a release right after a burst mirrored none of it).
+  return [
+    "-i",
+    ifname,
+    "-Q",
+    direction,
+    "--immediate-mode",
+    "-U",
+    "-w",
+    "-",
+    "-n",
+    "-s",
+    String(snaplen),
+    flowFilter(tuple),
+  ];
 }
 
 /** Options of {@link FlowCapture.start}. */

@@ -11,7 +11,7 @@ import { RateLimitedLog } from "../runtime/rate-limited-log.ts";
 import { registerHopdRoutes } from "./api-routes.ts";
 import type { HopdConfig } from "./config.ts";
 import { HopService } from "./hop-service.ts";
-import { HelperPacketSender, type PacketSender } from "./packet-sender.ts";
+import type { PacketSenderFactory } from "./packet-sender.ts";
 import { type HopSystem, nodeSystem } from "./system.ts";
 
 /** Options of {@link createHopd}. */
@@ -22,8 +22,11 @@ export interface HopdOptions {
   logger?: Logger;
   /** The operating system (default the real one; tests pass fakes). */
   system?: HopSystem;
-  /** Starts the mirror packet sender (default the probe helper). */
-  sender?: () => Promise<PacketSender>;
+  /**
+   * Starts the mirror packet sender on the first mirror session (`flowlens hopd` gives the probe helper's,
+   * src/cli/hopd/helper-sender.ts; hopd cannot build it itself, DESIGN.md's boundaries).
+   */
+  sender: PacketSenderFactory;
   metrics?: Metrics;
 }
 
@@ -62,12 +65,7 @@ export function createHopd(options: HopdOptions): RunningHopd {
       source,
       maxFrame: config.mirror["max-frame"],
       maxSessions: config.mirror["max-sessions"],
-      sender:
-        options.sender ??
-        (() =>
-          HelperPacketSender.start(config.mirror["helper-path"], (line) =>
-            log?.warn("ERR_HOPD_MIRROR_SEND", `mirror send failed: ${line}`),
-          )),
+      sender: () => options.sender((line) => log?.warn("ERR_HOPD_MIRROR_SEND", `mirror send failed: ${line}`)),
       onPacket: () => mirrored.inc(),
       onFailure: (key, reason) => {
         failures.inc();

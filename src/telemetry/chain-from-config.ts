@@ -2,13 +2,52 @@
  * Builds the agent's telemetry provider from its `telemetry` configuration: one hopd client for every router with
  * `hopd`, one SNMP provider for every router with `snmp`, and the {@link ProviderChain} choosing between them per hop.
  * The hopd client is injected (src/telemetry/hopd-provider.ts's `HopdProvider`), so this file does not depend on it.
+ * The configuration's schema is the agent's (src/agent/telemetry-config.ts: it needs the runtime kit, which src/telemetry
+ * may not import); {@link TelemetryChainConfig} is the validated shape this file reads.
  */
 import type { ChainFallback, ChainProviderKind, ChainRule } from "./provider-chain.ts";
 import { ProviderChain } from "./provider-chain.ts";
 import type { TelemetryProvider } from "./provider.ts";
 import type { SnmpClientFactory, SnmpTarget } from "./snmp/client.ts";
 import { type SnmpDeviceRule, SnmpProvider } from "./snmp/snmp-provider.ts";
-import type { TelemetryConfig, TelemetryRouterConfig } from "./telemetry-config.ts";
+
+/** A secret read from a file (the runtime's `Secret`): revealed only to build a client. */
+export interface RevealableSecret {
+  reveal(): string;
+}
+
+/** One validated router entry of the `telemetry` section (src/agent/telemetry-config.ts). */
+export interface TelemetryRouterConfig {
+  /** Hop addresses or prefixes. */
+  readonly match: string | readonly string[];
+  readonly hopd?: { readonly url: string; readonly "token-file": RevealableSecret };
+  readonly snmp?:
+    | {
+        readonly version: "2c";
+        readonly host?: string;
+        readonly port?: number;
+        readonly "community-file": RevealableSecret;
+      }
+    | {
+        readonly version: 3 | "3";
+        readonly host?: string;
+        readonly port?: number;
+        readonly user: string;
+        readonly "auth-protocol": "md5" | "sha" | "sha224" | "sha256" | "sha384" | "sha512";
+        readonly "auth-key-file"?: RevealableSecret;
+        readonly "priv-protocol": "des" | "aes" | "aes256b" | "aes256r";
+        readonly "priv-key-file"?: RevealableSecret;
+      };
+}
+
+/** The validated `telemetry` section as the chain reads it (durations in ms). */
+export interface TelemetryChainConfig {
+  readonly routers: readonly TelemetryRouterConfig[];
+  readonly "hopd-timeout": number;
+  readonly "snmp-timeout": number;
+  readonly "hold-down": number;
+  readonly cache: number;
+}
 
 /** One router as the hopd client takes it (the `HopdRouter` of src/telemetry/hopd-provider.ts). */
 export interface HopdRouterSpec {
@@ -79,7 +118,7 @@ function snmpRule(router: TelemetryRouterConfig): SnmpDeviceRule | null {
  * The provider chain for `config`. With no routers it answers nothing for any hop (ICMP only).
  * @throws TelemetryConfigError when a router has `hopd` but no hopd client is given.
  */
-export function createTelemetryChain(config: TelemetryConfig, deps: TelemetryChainDeps = {}): ProviderChain {
+export function createTelemetryChain(config: TelemetryChainConfig, deps: TelemetryChainDeps = {}): ProviderChain {
   const rules: ChainRule[] = [];
   const hopdRouters: HopdRouterSpec[] = [];
   const snmpRules: SnmpDeviceRule[] = [];

@@ -95,11 +95,12 @@ describe("mirror requests and captures", () => {
       flowFilter(tuple),
       "ip and src host 10.1.1.11 and dst host 10.1.2.11 and udp and src port 40000 and dst port 33434",
     );
-    assert.deepEqual(captureArgs("br-hosts", "in", tuple, 1464).slice(0, 10), [
+    assert.deepEqual(captureArgs("br-hosts", "in", tuple, 1464).slice(0, 11), [
       "-i",
       "br-hosts",
       "-Q",
       "in",
+      "--immediate-mode",
       "-U",
       "-w",
       "-",

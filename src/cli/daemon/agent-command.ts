@@ -9,6 +9,7 @@
 import type { Command } from "commander";
 import { type AgentConfig, agentConfigSchema } from "../../agent/config.ts";
 import type { RunningAgent } from "../../agent/agent.ts";
+import { describeTelemetryChain } from "../../agent/telemetry-config.ts";
 import { startRawAgent } from "./raw-agent.ts";
 import { startSimulatedAgent } from "./sim-agent.ts";
 import { type ConfigSource, checkConfig, dumpConfig, loadConfig } from "../../runtime/config.ts";
@@ -82,7 +83,7 @@ export async function runAgentDaemon(source: Source, options: { check?: boolean;
   lifecycle.install();
   process.stderr.write(
     config.network === "raw"
-      ? `flowlens agent: CA API on ${running.url} (network: raw probes through the helper; hop telemetry: ICMP only)\n`
+      ? `flowlens agent: CA API on ${running.url} (network: raw probes through the helper; ${describeTelemetryChain(config.telemetry)})\n`
       : `flowlens agent: CA API on ${running.url} (network: simulated fabric; a simulation, not a network)\n` +
           `  try: curl '${running.url}/start/flow?dport=9000&src=10.1.1.1&dst=10.1.7.1&sport=4567&proto=tcp'\n`,
   );

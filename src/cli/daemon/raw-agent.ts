@@ -9,10 +9,11 @@
 import { type RunningAgent, startAgent } from "../../agent/agent.ts";
 import { type AgentClock, systemClock } from "../../agent/clock.ts";
 import type { AgentConfig } from "../../agent/config.ts";
+import { telemetryFallbackCounter } from "../../agent/agent-metrics.ts";
 import { startHostFlowSource } from "../../agent/host-flow-source.ts";
 import { type RawTransport, type RawTransportOptions, createRawTransport } from "../../probe/raw-transport.ts";
 import type { Logger } from "../../runtime/logger.ts";
-import type { Metrics } from "../../runtime/metrics.ts";
+import { Metrics } from "../../runtime/metrics.ts";
 import { createTelemetryChain } from "../../telemetry/chain-from-config.ts";
 import { HopdProvider } from "../../telemetry/hopd-provider.ts";
 import type { ProviderChain } from "../../telemetry/provider-chain.ts";
@@ -46,10 +47,14 @@ export async function startRawAgent(config: AgentConfig, options: RawAgentOption
   // Hop telemetry (issue 7, docs/telemetry.md): hopd, else SNMP, else ICMP only, per the `telemetry` section. Built
   // before the helper starts (a bad section fails here, nothing to undo); it opens nothing until its first hop.
   const telemetryLog = options.logger.child({ component: "telemetry" });
+  const metrics = options.metrics ?? new Metrics();
+  const countFallback = telemetryFallbackCounter(metrics);
   const telemetry = createTelemetryChain(config.telemetry, {
     hopd: (o) => new HopdProvider(o),
-    onFallback: (e) =>
-      telemetryLog.warn({ provider: e.kind, hop: e.responder, err: e.reason }, "hop telemetry failed; trying the next"),
+    onFallback: (e) => {
+      countFallback(e.kind);
+      telemetryLog.warn({ provider: e.kind, hop: e.responder, err: e.reason }, "hop telemetry failed; trying the next");
+    },
   });
   const transport = await createRawTransport(transportOptions);
   // list/flow: the host's sockets plus the overlay (VXLAN) flows the helper captures on the underlay.
@@ -66,7 +71,7 @@ export async function startRawAgent(config: AgentConfig, options: RawAgentOption
       flowSource,
       logger: options.logger,
       ...(options.clock === undefined ? {} : { clock: options.clock }),
-      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+      metrics,
     });
     const stop = async (): Promise<void> => {
       try {

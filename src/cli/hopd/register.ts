@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import YAML from "yaml";
 import { type HopdConfig, hopdConfigSchema } from "../../hopd/config.ts";
 import { type RunningHopd, startHopd } from "../../hopd/hopd.ts";
+import { HelperPacketSender } from "./helper-sender.ts";
 import { type ConfigSource, checkConfig, dumpConfig, loadConfig } from "../../runtime/config.ts";
 import { ConfigError, errorSummary } from "../../runtime/errors.ts";
 import { Lifecycle } from "../../runtime/lifecycle.ts";
@@ -117,7 +118,12 @@ export async function runHopd(options: HopdOptions): Promise<void> {
   const lifecycle = new Lifecycle({ logger });
   let running: RunningHopd;
   try {
-    running = await startHopd({ config, token, logger });
+    running = await startHopd({
+      config,
+      token,
+      logger,
+      sender: (onSendError) => HelperPacketSender.start(config.mirror["helper-path"], onSendError),
+    });
   } catch (e) {
     const { code, message } = errorSummary(e);
     return fail(`cannot start: ${message} (${code})`);

@@ -1,6 +1,7 @@
 /**
  * The agent's `telemetry` section: validation (strict keys, addresses, secret files, v3 rules) and the chain built
- * from it (hopd routers per match, SNMP credentials from files, ICMP-only entries).
+ * from it (hopd routers per match, SNMP credentials from files, ICMP-only entries), the agent's start line describing it,
+ * and the fallback counter the agent feeds from the chain.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,8 +11,10 @@ import { after, describe, test } from "node:test";
 import { createTelemetryChain, type HopdRouterSpec } from "../../src/telemetry/chain-from-config.ts";
 import type { TelemetryProvider } from "../../src/telemetry/provider.ts";
 import type { SnmpTarget } from "../../src/telemetry/snmp/client.ts";
-import { telemetryConfigSchema } from "../../src/telemetry/telemetry-config.ts";
-import { linuxRouter } from "./fake-snmp.ts";
+import { telemetryFallbackCounter } from "../../src/agent/agent-metrics.ts";
+import { describeTelemetryChain, telemetryConfigSchema } from "../../src/agent/telemetry-config.ts";
+import { Metrics } from "../../src/runtime/metrics.ts";
+import { linuxRouter } from "../telemetry/fake-snmp.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "flowlens-telemetry-config-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -150,5 +153,73 @@ describe("chain from configuration", () => {
       routers: [{ match: "10.0.0.1", hopd: { url: "http://10.255.2.1:9090", "token-file": token } }],
     });
     assert.throws(() => createTelemetryChain(c), { code: "ERR_TELEMETRY_CONFIG" });
+  });
+
+  test("the agent's start line describes the configured chain", () => {
+    assert.equal(
+      describeTelemetryChain(telemetryConfigSchema.parse({})),
+      "hop telemetry: ICMP only (no telemetry.routers)",
+    );
+    const c = telemetryConfigSchema.parse({
+      routers: [
+        { match: "10.0.0.1", hopd: { url: "http://10.255.2.1:9090", "token-file": token } },
+        {
+          match: "10.0.0.2",
+          hopd: { url: "http://10.255.2.2:9090", "token-file": token },
+          snmp: { version: "2c", "community-file": community },
+        },
+        { match: "10.9.0.0/16" },
+      ],
+    });
+    assert.equal(
+      describeTelemetryChain(c),
+      "hop telemetry: hopd (2 router entries), else SNMP (1 router entry), else ICMP only",
+    );
+    assert.equal(
+      describeTelemetryChain(telemetryConfigSchema.parse({ routers: [{ match: "10.9.0.0/16" }] })),
+      "hop telemetry: ICMP only (no router entry has hopd or snmp)",
+    );
+  });
+
+  test("fallbacks are counted per provider (flowlens_agent_telemetry_fallbacks_total), not per hop", async () => {
+    const c = telemetryConfigSchema.parse({
+      routers: [
+        {
+          match: ["10.0.0.1", "10.0.0.2"],
+          hopd: { url: "http://10.255.2.1:9090", "token-file": token },
+          snmp: { version: "2c", "community-file": community },
+        },
+      ],
+    });
+    const metrics = new Metrics({ defaultMetrics: false });
+    const count = telemetryFallbackCounter(metrics);
+    const failing: TelemetryProvider = {
+      name: "hopd",
+      hop: async () => {
+        throw Object.assign(new Error("connection refused"), { code: "ERR_TELEMETRY_HOPD_UNREACHABLE" });
+      },
+      startMirror: async () => {},
+      release: async () => {},
+      close: async () => {},
+    };
+    const chain = createTelemetryChain(c, {
+      hopd: () => failing,
+      snmpClientFactory: () => linuxRouter(),
+      onFallback: (e) => count(e.kind),
+    });
+    const flow = {
+      kind: "flow",
+      flow: { src: "10.1.1.11", dst: "10.1.2.11", proto: "udp", sport: 1, dport: 2 },
+      checksum: true,
+    } as const;
+    for (const responder of ["10.0.0.1", "10.0.0.2", "10.0.0.1"]) {
+      const t = await chain.hop({ responder, target: flow, bwIngress: false });
+      assert.equal(t?.devName, "leaf1", "SNMP answered");
+    }
+    // Two hops failed over to SNMP; the third query found hopd held down for its hop and went to SNMP directly.
+    const text = await metrics.text();
+    assert.match(text, /^flowlens_agent_telemetry_fallbacks_total\{provider="hopd"\} 2$/m);
+    assert.doesNotMatch(text, /responder|hop="/);
+    await chain.close();
   });
 });

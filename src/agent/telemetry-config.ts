@@ -17,12 +17,13 @@
  *               priv-protocol: aes, priv-key-file: /etc/flowlens/snmp.priv }
  *     - match: 10.9.0.0/16     # neither: ICMP only (address, latency) for these hops
  * ```
- * This file imports the runtime kit for durations and secret files, as the agent's own configuration does.
+ * It lives in src/agent (not src/telemetry, which may import only `wire`) because it uses the runtime kit for durations
+ * and secret files, as the agent's own configuration does; src/telemetry/chain-from-config.ts builds the chain from it.
  */
 import { z } from "zod";
 import { durationSchema } from "../runtime/duration.ts";
 import { secretFileSchema } from "../runtime/secret.ts";
-import { ipv4ToNumber, parsePrefix } from "./address-match.ts";
+import { ipv4ToNumber, parsePrefix } from "../telemetry/address-match.ts";
 
 const ipv4 = z.string().refine((s) => ipv4ToNumber(s) !== null, { error: "expected an IPv4 address (a.b.c.d)" });
 const port = z.number().int().min(1).max(65535);
@@ -97,3 +98,25 @@ export type TelemetryConfig = z.output<typeof telemetryConfigSchema>;
 
 /** One validated router entry. */
 export type TelemetryRouterConfig = TelemetryConfig["routers"][number];
+
+/**
+ * One line describing the chain a `telemetry` section configures, for the agent's start message:
+ * `hop telemetry: hopd (4 router entries), else SNMP (4), else ICMP only`, or `hop telemetry: ICMP only (no
+ * telemetry.routers)`.
+ */
+export function describeTelemetryChain(config: Pick<TelemetryConfig, "routers">): string {
+  const hopd = config.routers.filter((r) => r.hopd !== undefined).length;
+  const snmp = config.routers.filter((r) => r.snmp !== undefined).length;
+  if (hopd === 0 && snmp === 0) {
+    return config.routers.length === 0
+      ? "hop telemetry: ICMP only (no telemetry.routers)"
+      : "hop telemetry: ICMP only (no router entry has hopd or snmp)";
+  }
+  const entries = (n: number) => `${n} router ${n === 1 ? "entry" : "entries"}`;
+  const parts = [
+    ...(hopd > 0 ? [`hopd (${entries(hopd)})`] : []),
+    ...(snmp > 0 ? [`SNMP (${entries(snmp)})`] : []),
+    "ICMP only",
+  ];
+  return `hop telemetry: ${parts.join(", else ")}`;
+}
