@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -18,20 +17,12 @@ import { loadConfig } from "../../src/runtime/config.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { parseCollectorRecords } from "../../src/wire/collector-record.ts";
 import { ipv4ToString } from "../../src/wire/ipv4-address.ts";
+import { freeUdpPort } from "../helpers/free-port.ts";
 import { startChild, waitFor } from "../helpers/processes.ts";
 import { needsProgram } from "../helpers/requirements.ts";
 import { trafficCapture } from "../helpers/traffic-capture.ts";
 
 const skip = needsProgram("softflowd") || needsProgram("nfcapd", "nfdump") || needsProgram("nfdump");
-
-/** A free UDP/TCP port number on 127.0.0.1 (nfcapd takes a port number, not 0). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 function softflowd(pcap: string, port: number, dir: string): void {
   const r = spawnSync(
@@ -75,8 +66,8 @@ describe("collector interop: softflowd into flowlens and nfcapd", { skip }, () =
     const pcap = join(dir, "traffic.pcap");
     writeFileSync(pcap, trafficCapture({ tcp: 60, udp: 40, icmp: 12 }));
 
-    // nfcapd on its own port, fed by one softflowd run.
-    const nfPort = await freePort();
+    // nfcapd on its own UDP port (it takes a port number, not 0), fed by one softflowd run.
+    const nfPort = await freeUdpPort();
     const nfDir = join(dir, "nfcapd");
     spawnSync("mkdir", ["-p", nfDir]);
     const nfcapd = startChild("nfcapd", ["-w", nfDir, "-p", String(nfPort), "-b", "127.0.0.1", "-t", "3600"]);

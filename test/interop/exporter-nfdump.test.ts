@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { needsProgram } from "../helpers/requirements.ts";
 import { trafficCapture } from "../helpers/traffic-capture.ts";
-import { freePort, nfdumpFlows, runFlowlens, startNfcapd, tsharkFlows } from "./exporter-oracles.ts";
+import { freeUdpPort, nfdumpFlows, runFlowlens, startNfcapd, tsharkFlows } from "./exporter-oracles.ts";
 
 const skip = needsProgram("nfcapd", "nfdump") || needsProgram("nfdump") || needsProgram("tshark");
 
@@ -35,7 +35,7 @@ describe("exporter interop: flowlens export into nfcapd, checked against tshark"
 
     const nfDir = join(dir, "nfcapd");
     mkdirSync(nfDir);
-    const port = await freePort();
+    const port = await freeUdpPort();
     const nfcapd = await startNfcapd(nfDir, port);
     let run: Awaited<ReturnType<typeof runFlowlens>>;
     try {

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodePcap } from "../../src/wire/pcap-writer.ts";
@@ -97,14 +96,8 @@ export function tsharkFlows(pcap: string): Map<string, TsharkFlow> {
   return flows;
 }
 
-/** A free port number on 127.0.0.1 (for programs that take a port number, not 0). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+/** Free port numbers on 127.0.0.1 for programs that take a port number, not 0: TCP ones and UDP ones (nfcapd). */
+export { freePort, freeUdpPort } from "../helpers/free-port.ts";
 
 /** A UDP socket on 127.0.0.1 that keeps every datagram it receives. */
 export interface UdpSink {

@@ -14,7 +14,14 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { needsProgram } from "../helpers/requirements.ts";
 import { trafficCapture } from "../helpers/traffic-capture.ts";
-import { freePort, type NfdumpFlow, nfdumpFlows, runFlowlens, startNfcapd, tsharkFlows } from "./exporter-oracles.ts";
+import {
+  freeUdpPort,
+  type NfdumpFlow,
+  nfdumpFlows,
+  runFlowlens,
+  startNfcapd,
+  tsharkFlows,
+} from "./exporter-oracles.ts";
 
 const skip =
   needsProgram("softflowd") || needsProgram("nfcapd", "nfdump") || needsProgram("nfdump") || needsProgram("tshark");
@@ -22,7 +29,7 @@ const skip =
 async function collect(dir: string, name: string, send: (port: number) => Promise<void> | void): Promise<NfdumpFlow[]> {
   const out = join(dir, name);
   mkdirSync(out);
-  const port = await freePort();
+  const port = await freeUdpPort();
   const nfcapd = await startNfcapd(out, port);
   try {
     await send(port);

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
-import { type LabState, type LabUpOptions, labDown, labUp } from "../../src/netlab/index.ts";
-import { hasProgram, requirement } from "../helpers/requirements.ts";
+import { hopdAvailable, type LabState, type LabUpOptions, labDown, labUp } from "../../src/netlab/index.ts";
+import { hasProgram, needsProgram, requirement } from "../helpers/requirements.ts";
 
 /** Skip reason (or false): the lab needs root, iproute2 and python3 (the ICMP prober). */
 export const LAB_SKIP =
@@ -18,6 +18,20 @@ export const LAB_SKIP =
   requirement(hasProgram("ip") && hasProgram("bridge"), "ip/bridge not installed (apt-get install iproute2)") ||
   requirement(hasProgram("sysctl"), "sysctl not installed (apt-get install procps)") ||
   requirement(hasProgram("python3"), "python3 not installed (apt-get install python3)");
+
+/**
+ * Skip reason (or false) of a lab with hopd and snmpd in every router (`up({ services: { snmpd: true, hopd: true } })`):
+ * {@link LAB_SKIP}, a C compiler (the native helper), snmpd, and `flowlens hopd` in this build (asked only when the rest
+ * is there: it runs the command once).
+ */
+export function routerServicesSkip(): string | false {
+  return (
+    LAB_SKIP ||
+    needsProgram("cc", "gcc") ||
+    requirement(hasProgram("snmpd"), "snmpd not installed (apt-get install snmpd)") ||
+    requirement(hopdAvailable(), "flowlens hopd is not available in this build")
+  );
+}
 
 const PROBE = fileURLToPath(new URL("./icmp-probe.py", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -118,9 +132,44 @@ export function probe(ns: string, args: readonly (string | number)[]): string {
   return inNs(ns, ["python3", PROBE, ...args.map(String)]).stdout;
 }
 
+/**
+ * Sends one UDP datagram per payload (its UTF-8 bytes) of `flow` inside namespace `ns`, from `src:sport` (bound, so the
+ * source port is exact) to `dst:dport`, 2 ms apart, with the kernel's default TTL; fails the calling test when python3
+ * fails (e.g. `src` is not an address of `ns`).
+ */
+export function sendUdp(ns: string, flow: Omit<RouteFlow, "proto">, payloads: readonly string[]): void {
+  const py = [
+    "import socket,sys,json,time",
+    "f=json.loads(sys.argv[1])",
+    "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((f['src'],f['sport']))",
+    "for x in json.loads(sys.argv[2]):",
+    "  s.sendto(x.encode(),(f['dst'],f['dport'])); time.sleep(0.002)",
+  ].join("\n");
+  const { src, dst, sport, dport } = flow;
+  const r = inNs(ns, ["python3", "-c", py, JSON.stringify({ src, dst, sport, dport }), JSON.stringify(payloads)]);
+  assert.equal(r.status, 0, r.stderr);
+}
+
 /** Reads one sysctl inside namespace `ns`. */
 export function sysctl(ns: string, key: string): string {
   return inNs(ns, ["sysctl", "-n", key]).stdout;
+}
+
+/** The routers of the default lab. */
+export const LAB_ROUTERS = ["leaf1", "leaf2", "spine1", "spine2"] as const;
+
+/** The interface of namespace `ns` holding IPv4 address `address` ("" when none does). */
+export function interfaceOf(ns: string, address: string): string {
+  const links = JSON.parse(inNs(ns, ["ip", "-j", "-4", "addr", "show"]).stdout) as {
+    ifname: string;
+    addr_info: { local: string }[];
+  }[];
+  return links.find((l) => l.addr_info.some((a) => a.local === address))?.ifname ?? "";
+}
+
+/** The router of the default lab in the lab of `ns` ({@link LAB_ROUTERS}) holding `address` ("" when none does). */
+export function routerOf(ns: (node: string) => string, address: string): string {
+  return LAB_ROUTERS.find((r) => interfaceOf(ns(r), address) !== "") ?? "";
 }
 
 /** The nexthop devices of `ip route get` in `ns` for UDP from `src:sport` to `dst:dport` arriving on `iif`. */

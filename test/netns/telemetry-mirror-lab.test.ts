@@ -7,41 +7,32 @@
  * router and no more mirrored packets arrive. Root only (gated); no timing assertions, only generous waits.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { ANALYZER_ADDRESS, hopdAvailable, type LabState, labUp } from "../../src/netlab/index.ts";
-import { hasProgram, needsProgram, requirement } from "../helpers/requirements.ts";
+import { ANALYZER_ADDRESS, type LabState } from "../../src/netlab/index.ts";
+import { stderrSays } from "../helpers/processes.ts";
+import { needsProgram } from "../helpers/requirements.ts";
+import { tsharkFields } from "../helpers/tshark-fields.ts";
 import {
-  destroyLab,
   H1,
   H2,
   inNs,
-  isolateState,
-  LAB_SKIP,
+  interfaceOf,
+  LAB_ROUTERS,
   LEAF1_HOST_SIDE,
+  probe,
   routeGetDevice,
-  uniquePrefix,
+  routerOf,
+  routerServicesSkip,
+  sendUdp,
+  TestLab,
 } from "./lab-fixture.ts";
+import { endChild, h1h2Query, type Json, LabAgentProcess, type NsChild, spawnInNs } from "./raw-agent-fixture.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(ROOT, "bin/flowlens.js");
-const PROBER = fileURLToPath(new URL("./icmp-probe.py", import.meta.url));
 const SKIP =
-  LAB_SKIP ||
-  needsProgram("cc", "gcc") ||
-  needsProgram("nft", "nftables") ||
-  needsProgram("tcpdump") ||
-  needsProgram("tshark") ||
-  requirement(hasProgram("snmpd"), "snmpd not installed (apt-get install snmpd)") ||
-  requirement(LAB_SKIP !== false || hopdAvailable(), "flowlens hopd is not available in this build");
+  routerServicesSkip() || needsProgram("nft", "nftables") || needsProgram("tcpdump") || needsProgram("tshark");
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON of the CA API
-type Json = any;
-
-const ROUTERS = ["leaf1", "leaf2", "spine1", "spine2"] as const;
 /** Packets of the flow sent between the two compared rounds, and after stop/flow. */
 const N = 20;
 const AFTER_STOP = 5;
@@ -52,72 +43,19 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Resolves once `child` writes `pattern` on stderr; rejects when it exits first or after `timeoutMs`. */
-function stderrSays(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`not seen ${pattern}: ${err}`)), timeoutMs);
-    child.stderr?.on("data", (d: Buffer) => {
-      err += d.toString();
-      if (pattern.test(err)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on("close", () => {
-      clearTimeout(timer);
-      reject(new Error(`exited: ${err}`));
-    });
-  });
-}
-
 describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the lab's routers", { skip: SKIP }, () => {
-  const prefix = uniquePrefix("tm");
-  const ns = (node: string) => `${prefix}-${node}`;
-  const flow = { sport: 40321, dport: 33434 };
-  const tuple = `src=${H1}&dst=${H2}&proto=udp&sport=${flow.sport}&dport=${flow.dport}`;
-  const api = (resource: string, query: string) => `http://127.0.0.1:8080/${resource}?${query}`;
-  let restoreState = () => {};
+  const lab = new TestLab("tm");
+  const ns = lab.ns;
+  const flow = { proto: "udp", sport: 40321, dport: 33434 } as const;
+  const tuple = h1h2Query(flow);
+  /** The agent in h1, asked from inside h1 (it listens on h1's loopback). */
+  const agent = new LabAgentProcess(ns("h1"));
   let state: LabState;
-  let agent: ChildProcess | null = null;
-  let tshark: ChildProcess | null = null;
-  let tsharkExit: Promise<unknown> = Promise.resolve();
+  let tshark: NsChild | null = null;
   let pcap = "";
 
-  /** GET `url` from inside h1 (python3's urllib: the agent listens on h1's loopback); error bodies are JSON too. */
-  function httpGet(url: string): Json {
-    const code = [
-      "import sys,urllib.request,urllib.error",
-      "try: print(urllib.request.urlopen(sys.argv[1],timeout=10).read().decode())",
-      "except urllib.error.HTTPError as e: print(e.read().decode())",
-    ].join("\n");
-    const r = inNs(ns("h1"), ["python3", "-c", code, url]);
-    if (r.status !== 0) throw new Error(`GET ${url}: ${r.stderr.split("\n").at(-1)}`);
-    return JSON.parse(r.stdout);
-  }
-
   /** Sends one UDP datagram of the flow per payload from h1 (TTL 64). */
-  function sendFromH1(payloads: string[]): void {
-    const py = [
-      "import socket,sys,json,time",
-      "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],int(sys.argv[2])))",
-      "for x in json.loads(sys.argv[5]):",
-      "  s.sendto(x.encode(),(sys.argv[3],int(sys.argv[4]))); time.sleep(0.002)",
-    ].join("\n");
-    const args = [H1, flow.sport, H2, flow.dport, JSON.stringify(payloads)].map(String);
-    const r = inNs(ns("h1"), ["python3", "-c", py, ...args]);
-    assert.equal(r.status, 0, r.stderr);
-  }
-
-  /** The interface of router namespace `node` holding `address` ("" when none). */
-  function interfaceOf(node: string, address: string): string {
-    const links = JSON.parse(inNs(ns(node), ["ip", "-j", "-4", "addr", "show"]).stdout) as {
-      ifname: string;
-      addr_info: { local: string }[];
-    }[];
-    return links.find((l) => l.addr_info.some((a) => a.local === address))?.ifname ?? "";
-  }
-  const routerOf = (address: string): string => ROUTERS.find((r) => interfaceOf(r, address) !== "") ?? "";
+  const sendFromH1 = (payloads: string[]) => sendUdp(ns("h1"), { src: H1, dst: H2, ...flow }, payloads);
 
   /**
    * Test-owned counters in h1's output hook: every packet of the flow leaving h1 with TTL >= i (the packets that reach
@@ -148,15 +86,11 @@ describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the 
     return { sent: get("sent"), ttl: [get("ttl1"), get("ttl2"), get("ttl3")] };
   }
 
-  /** Polls data/flow until `ready(body)` holds; throws with the last answer after `ms`. */
+  /** Polls data/flow until `ready(body)` holds; fails with the last answer after `ms`. */
   async function waitForPath(ready: (body: Json) => boolean, ms: number): Promise<Json> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const body = httpGet(api("data/flow", tuple));
-      if (ready(body)) return body;
-      if (Date.now() > deadline) throw new Error(`data/flow never ready: ${JSON.stringify(body).slice(0, 3000)}`);
-      await sleep(250);
-    }
+    const body = await agent.dataFlow(tuple, ready, ms);
+    assert.ok(ready(body), `data/flow never ready: ${JSON.stringify(body).slice(0, 3000)}`);
+    return body;
   }
   const complete = (b: Json) =>
     b.DestinationReached === true &&
@@ -167,10 +101,7 @@ describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the 
   const ruleset = (node: string) => inNs(ns(node), ["nft", "list", "ruleset"]).stdout;
 
   before(async () => {
-    restoreState = isolateState();
-    const build = spawnSync("bash", ["scripts/build-native.sh"], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(build.status, 0, build.stderr);
-    state = labUp({ prefix, services: { snmpd: true, hopd: true }, analyzer: true });
+    state = lab.up({ services: { snmpd: true, hopd: true }, analyzer: true });
     assert.equal((state.services ?? []).length, 8, state.warnings.join("; "));
     // ARP along the path and toward the analyzer first: a fresh lab's first datagrams wait on neighbour resolution.
     for (const [from, to] of [
@@ -178,7 +109,7 @@ describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the 
       ["an1", H2],
       ["h1", ANALYZER_ADDRESS],
     ] as const) {
-      assert.match(inNs(ns(from), ["python3", PROBER, "echo", to]).stdout, /echo-reply/, `${from} -> ${to}`);
+      assert.match(probe(ns(from), ["echo", to]), /echo-reply/, `${from} -> ${to}`);
     }
     installH1Counters();
     // The lab's agent configuration, with waits generous enough for a loaded machine: a hopd answer that comes late
@@ -190,51 +121,24 @@ describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the 
     const agentConfig = join(dir, "agent-mirror-test.yaml");
     writeFileSync(agentConfig, config, { mode: 0o600 });
     pcap = join(dir, "mirror.pcapng");
-    tshark = spawn("ip", ["netns", "exec", ns("an1"), "tshark", "-i", "eth0", "-f", "ip proto 47", "-w", pcap], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    const t = tshark;
-    tsharkExit = new Promise((resolve) => t.on("close", resolve));
-    await stderrSays(t, /Capturing on/, 30_000);
-    const log = openSync(join(dir, "agent.log"), "a");
-    agent = spawn("ip", ["netns", "exec", ns("h1"), process.execPath, BIN, "agent", "-c", agentConfig], {
-      stdio: ["ignore", log, log],
-    });
-    closeSync(log);
-    const deadline = Date.now() + 40_000;
-    for (;;) {
-      try {
-        httpGet("http://127.0.0.1:8080/healthz");
-        break;
-      } catch (e) {
-        if (Date.now() > deadline || agent.exitCode !== null) throw e;
-        await sleep(300);
-      }
-    }
+    tshark = spawnInNs(ns("an1"), ["tshark", "-i", "eth0", "-f", "ip proto 47", "-w", pcap]);
+    await stderrSays(tshark.proc, /Capturing on/, "tshark", 30_000);
+    await agent.start(agentConfig);
   });
 
   after(async () => {
     try {
-      for (const child of [agent, tshark]) {
-        if (child?.pid === undefined || child.exitCode !== null) continue;
-        child.kill("SIGTERM");
-        const deadline = Date.now() + 5000;
-        while (child.exitCode === null && Date.now() < deadline) await sleep(50);
-        if (child.exitCode === null) child.kill("SIGKILL");
-      }
+      await agent.stop();
+      await endChild(tshark);
     } finally {
-      destroyLab(prefix);
-      restoreState();
+      lab.down();
     }
   });
 
   test("start/flow with bw_ingress and an ERSPAN mirror: Path, exact counters, mirror, clean stop", async (t) => {
-    const start = httpGet(
-      api(
-        "start/flow",
-        `${tuple}&sfreq=${SFREQ}&nhops=8&timeout=3000&bw_ingress=true&mirror_type=ERSPAN&mirror_dir=ingress` +
-          `&mirror_analyzer=${ANALYZER_ADDRESS}`,
-      ),
+    const start = await agent.get(
+      `/start/flow?${tuple}&sfreq=${SFREQ}&nhops=8&timeout=3000&bw_ingress=true&mirror_type=ERSPAN&mirror_dir=ingress` +
+        `&mirror_analyzer=${ANALYZER_ADDRESS}`,
     );
     assert.equal(start.code, "EOK", JSON.stringify(start));
 
@@ -243,7 +147,7 @@ describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the 
     const why = JSON.stringify(first).slice(0, 4000);
     const hops = first.Path as Json[];
     assert.equal(hops[0].HopAddress, LEAF1_HOST_SIDE, why);
-    const routers = hops.map((h) => routerOf(h.HopAddress));
+    const routers = hops.map((h) => routerOf(ns, h.HopAddress));
     hops.forEach((h, i) => {
       const router = routers[i]!;
       assert.notEqual(router, "", `no router owns ${h.HopAddress}`);
@@ -252,7 +156,7 @@ describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the 
       assert.ok(h.DevCPUUtil >= 0 && h.DevCPUUtil <= 100 && h.DevMEMUtil > 0 && h.DevMEMUtil <= 100, why);
       assert.ok(["PTP", "NTP", "LCPU"].includes(h.TIMESTAMP.Type), why);
       const ingress = h.IngressIFLAttribute.IFLList.map((x: Json) => x.IFLName);
-      assert.deepEqual(ingress, [interfaceOf(router, h.HopAddress)], why);
+      assert.deepEqual(ingress, [interfaceOf(ns(router), h.HopAddress)], why);
       const dev = routeGetDevice(ns(router), H2, H1, ingress[0], flow.sport, flow.dport);
       assert.equal(h.EgressIFLName, dev, why);
       const members = (h.EgressIFLAttribute.L3Ecmp?.IFLList ?? h.EgressIFLAttribute.IFLList).map(
@@ -303,12 +207,12 @@ describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the 
     });
 
     // stop/flow: hopd releases counters and mirrors; poll until no router has any nftables state of hopd left.
-    assert.equal(httpGet(api("stop/flow", tuple)).code, "EOK");
+    assert.equal((await agent.get(`/stop/flow?${tuple}`)).code, "EOK");
     const deadline = Date.now() + 30_000;
-    const leftovers = () => ROUTERS.filter((r) => /counter f\d+|counter name|comment "udp:/.test(ruleset(r)));
+    const leftovers = () => LAB_ROUTERS.filter((r) => /counter f\d+|counter name|comment "udp:/.test(ruleset(r)));
     while (leftovers().length > 0 && Date.now() < deadline) await sleep(250);
-    assert.deepEqual(leftovers(), [], ROUTERS.map(ruleset).join("\n"));
-    for (const r of ROUTERS) {
+    assert.deepEqual(leftovers(), [], LAB_ROUTERS.map(ruleset).join("\n"));
+    for (const r of LAB_ROUTERS) {
       const table = inNs(ns(r), ["nft", "-j", "list", "table", "inet", "flowlens_hopd"]);
       const objects = (JSON.parse(table.stdout || '{"nftables":[]}').nftables as Json[]).filter(
         (e) => e.rule !== undefined || e.counter !== undefined,
@@ -318,29 +222,17 @@ describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the 
     // Mirroring stopped: datagrams sent now are not mirrored by any router.
     sendFromH1(Array.from({ length: AFTER_STOP }, (_, i) => `after-stop-${i}`));
     await sleep(1500);
-    process.kill(tshark!.pid!, "SIGINT");
-    await tsharkExit;
+    await endChild(tshark, "SIGINT", 30_000);
 
     const fields = ["erspan.version", "erspan.spanid", "gre.sequence_number", "ip.src", "ip.dst", "ip.proto"];
-    const read = spawnSync(
-      "tshark",
-      ["-r", pcap, "-T", "fields", "-E", "separator=|"].concat(
-        ...fields.concat("udp.srcport", "udp.dstport", "data.data").map((f) => ["-e", f]),
-      ),
-      { encoding: "utf8" },
-    );
-    assert.equal(read.status, 0, read.stderr);
-    const rows = read.stdout
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => {
-        const [version, spanid, seq, src, dst, proto, sport, dport, data] = l.split("|");
+    const rows = tsharkFields(pcap, fields.concat("udp.srcport", "udp.dstport", "data.data")).map(
+      ([version, spanid, seq, src, dst, proto, sport, dport, data]) => {
         const [outerSrc, innerSrc] = (src ?? "").split(",");
         const [outerDst, innerDst] = (dst ?? "").split(",");
         const payload = Buffer.from(data ?? "", "hex").toString();
         return { version, spanid, seq, outerSrc, innerSrc, outerDst, innerDst, proto, sport, dport, payload };
-      });
+      },
+    );
     assert.ok(rows.length > 0, "the analyzer received ERSPAN packets");
     t.diagnostic(`${rows.length} ERSPAN packets at the analyzer`);
     for (const r of rows) {
@@ -371,7 +263,7 @@ describe("issue 7 done: bw_ingress and ERSPAN mirroring of a traced flow on the 
       [],
       "no mirror after stop/flow",
     );
-    const offPath = ROUTERS.filter((r) => !routers.includes(r)).map((r) => routerIds.get(r));
+    const offPath = LAB_ROUTERS.filter((r) => !routers.includes(r)).map((r) => routerIds.get(r));
     assert.deepEqual(
       rows.filter((r) => offPath.includes(r.outerSrc)),
       [],
