@@ -12,7 +12,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { flowlens: "src/cli/main.ts" },
+  // The collector's render worker is its own entry point: worker threads load it by file (render-pool.ts).
+  entryPoints: { flowlens: "src/cli/main.ts", "render-worker": "src/collector/receive/render-worker.ts" },
   bundle: true,
   splitting: true,
   format: "esm",

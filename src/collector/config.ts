@@ -109,6 +109,11 @@ export const collectorInterfaceSchema = z
     "receive-buffer": sizeSchema({ min: "64KiB", max: "1GiB" }).default(4 * 1024 * 1024),
     /** Memory for blocks waiting to be compressed and written; beyond it datagrams are dropped as "No memory". */
     "memory-limit": sizeSchema({ min: "1MiB", max: "64GiB" }).default(512 * 1024 * 1024),
+    /**
+     * Render worker threads decoding and rendering this interface's records (docs/collector.md, "Threads"); 0 keeps
+     * everything on the main thread. Default: one per core beyond the first, at most 2.
+     */
+    workers: z.number().int().min(0).max(16).optional(),
     "analyzer-address": ipv4Schema,
     "analyzer-id": nameText,
     inputs: z.record(nameText, inputSchema).refine((m) => Object.keys(m).length > 0, { error: "at least one input" }),

@@ -70,7 +70,8 @@ export interface DatagramPipelineOptions {
   readonly log?: RateLimitedLog;
 }
 
-const PROBLEMS: Readonly<Record<string, string>> = {
+/** The drop log's text for each decoding error code. */
+export const DATAGRAM_PROBLEMS: Readonly<Record<string, string>> = {
   ERR_NETFLOW_TRUNCATED: "shorter than its NetFlow header or the records its count declares",
   ERR_NETFLOW_VERSION: "not NetFlow version 5 or 8",
   ERR_NETFLOW_COUNT: "record count above the maximum of its version or v8 scheme",
@@ -145,7 +146,12 @@ export class DatagramPipeline {
     const r = this.reader;
     if (r.tryReset(d.bytes) < 0) {
       const code = r.problem as string;
-      return this.dropped(dropReasonOfCode(code), d, code, PROBLEMS[code] ?? "not a valid NetFlow v5/v8 export");
+      return this.dropped(
+        dropReasonOfCode(code),
+        d,
+        code,
+        DATAGRAM_PROBLEMS[code] ?? "not a valid NetFlow v5/v8 export",
+      );
     }
     const input = this.inputs.resolve(d.source.address, r.engineType, r.engineId);
     if (input === undefined) {

@@ -61,6 +61,8 @@ export class RecordFileSet implements RecordFileSink {
   readonly directory: string;
   readonly budget: MemoryBudget;
   readonly counters: RecordFileCounters;
+  /** Its sinks take records rendered by the receive path's workers (`RecordFileWriter.appendRendered`). */
+  readonly takesRenderedRecords = true;
   readonly #o: RecordFileSetOptions;
   readonly #clock: Clock;
   readonly #format: CollectorFileNameFormat;

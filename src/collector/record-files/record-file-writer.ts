@@ -19,12 +19,17 @@
  * not be written are reported through `onDroppedRecords`, and after `retryDelayMs` the next record opens a new file.
  */
 import { CollectorFileNameFormat } from "../../wire/collector-file-name.ts";
-import { type CollectorFlowFields, CollectorRecordEncoder } from "../../wire/collector-record.ts";
+import {
+  type CollectorFlowFields,
+  type CollectorRecordPrefix,
+  CollectorRecordEncoder,
+} from "../../wire/collector-record.ts";
+import { ipv4ToString } from "../../wire/ipv4-address.ts";
 import type { FileSpecificationConfig } from "../config.ts";
 import type { Clock, ClosedRecordFile, MemoryBudget, RecordSink } from "../contracts.ts";
 import type { FileStatus } from "../status.ts";
 import { ActiveRecordFile, randomLinkDir } from "./active-record-file.ts";
-import { sharedGzipPool } from "./gzip-pool.ts";
+import { returnBlock, sharedGzipPool, takeBlock } from "./gzip-pool.ts";
 import { RecordFileError, RecordFileIoError, systemErrorCode, withIoError as io } from "./errors.ts";
 import { type ClaimedName, FileNamer } from "./file-namer.ts";
 import { nodeRecordFileOps, type RecordFileHandle, type RecordFileOps } from "./file-ops.ts";
@@ -79,6 +84,23 @@ export interface RecordFileWriterOptions {
   retryDelayMs?: number;
 }
 
+/** A file's constant fields as ASCII and an id that changes whenever they do (see `RecordFileWriter.linePrefix`). */
+export interface LinePrefix {
+  readonly id: number;
+  /** The fields (what `CollectorRecordEncoder` takes). */
+  readonly fields: CollectorRecordPrefix;
+  /** As the line starts with them, ASCII. */
+  readonly bytes: Uint8Array;
+}
+
+/** The constant fields of a line as ASCII bytes, exactly as `CollectorRecordEncoder` writes them (already validated). */
+function prefixBytes(p: CollectorRecordPrefix): Uint8Array {
+  const text = `${p.linkDir}|${ipv4ToString(p.analyzerAddress)}|${p.analyzerId}|${p.ifAlias}`;
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
 /** The record file of one (input, channel); implements the receiver's {@link RecordSink}. */
 export class RecordFileWriter implements RecordSink {
   readonly interfaceName: string;
@@ -92,6 +114,8 @@ export class RecordFileWriter implements RecordSink {
   readonly #encoder: CollectorRecordEncoder;
   readonly #blockSize: number;
   readonly #gzipLevel: number;
+  /** The current file's constant fields as ASCII (`linkDir|analyzer-address|analyzer-ID|ifAlias`), with an id. */
+  #linePrefix: LinePrefix;
   #current: ActiveRecordFile | null = null;
   readonly #closing = new Set<ActiveRecordFile>();
   #block: Buffer | null = null;
@@ -117,6 +141,7 @@ export class RecordFileWriter implements RecordSink {
     this.#blockSize = options.fileSpecification["block-size"];
     this.#gzipLevel = options.compressionLevel ?? 6;
     this.#encoder = new CollectorRecordEncoder(this.#prefix(0n), 0);
+    this.#linePrefix = { id: 0, fields: this.#prefix(0n), bytes: prefixBytes(this.#prefix(0n)) };
     if (this.#blockSize < this.#encoder.maxLineLength) {
       throw new RecordFileError("ERR_RECORD_FILE_BLOCK_SIZE", `block-size ${this.#blockSize} is below one record line`);
     }
@@ -147,6 +172,98 @@ export class RecordFileWriter implements RecordSink {
     this.#o.counters.uncompressedBytes.add(length);
     if (f.appended >= this.#o.fileSpecification["maximum-records"]) this.#rotate();
     return true;
+  }
+
+  /**
+   * Like {@link append} for a record rendered elsewhere (a render worker, docs/collector.md "Threads"): `src[start..end)`
+   * is its flow part, `|source-address|...|dst_AS_number\n` (at most one longest flow part), and the file's constant
+   * fields are put before it. `nowMs` is the time for rotation by age and for a new file's name (the caller reads the
+   * clock once per datagram). Returns false, keeping nothing, in the same cases as {@link append}.
+   */
+  appendRendered(src: Uint8Array, start: number, end: number, nowMs: number): boolean {
+    if (this.#closed) return false;
+    const aged = this.#current;
+    if (aged !== null && nowMs - aged.createdAtMs >= this.#o.fileSpecification["maximum-age"]) this.#rotate();
+    if (this.#block !== null && this.#block.length - this.#pos < this.#encoder.maxLineLength) this.#seal();
+    if (this.#block === null && !this.#allocate(nowMs)) return false;
+    const f = this.#current!;
+    const block = this.#block!;
+    const prefix = this.#linePrefix.bytes;
+    const n = prefix.length;
+    let p = this.#pos;
+    // Byte loops: faster than TypedArray.set for a few dozen bytes, and no subarray objects.
+    for (let i = 0; i < n; i++) block[p++] = prefix[i];
+    for (let i = start; i < end; i++) block[p++] = src[i];
+    const length = p - this.#pos;
+    this.#pos = p;
+    this.#blockRecords++;
+    f.appended++;
+    f.records.add(1);
+    f.uncompressedBytes.add(length);
+    this.#o.counters.uncompressedBytes.add(length);
+    if (f.appended >= this.#o.fileSpecification["maximum-records"]) this.#rotate();
+    return true;
+  }
+
+  /**
+   * The constant fields (`linkDir|analyzer-address|analyzer-ID|ifAlias`) of the current file, or of the last one when
+   * none is open, and an id that changes with them: what a render worker puts before the records it renders for
+   * this writer ({@link appendRun}).
+   */
+  get linePrefix(): LinePrefix {
+    return this.#linePrefix;
+  }
+
+  /**
+   * Appends the run of `n` rendered record lines `first`..`first + n - 1` of `src`: line j is `src[ends[j - 1]..ends[j])`
+   * (from 0 for j = 0) and starts with the constant fields of the prefix `prefixId`, `prefixLength` bytes. When that
+   * is still {@link linePrefix} and the run fits in the current block and file, it is copied at once; otherwise line by
+   * line with the current prefix ({@link appendRendered}). Blocks, rotation and counters come out exactly as with
+   * {@link append} record by record. Returns the number of records kept (fewer than `n` when one was refused).
+   */
+  appendRun(
+    src: Uint8Array,
+    ends: Uint32Array,
+    first: number,
+    n: number,
+    prefixId: number,
+    prefixLength: number,
+    nowMs: number,
+  ): number {
+    if (this.#closed) return 0;
+    const spec = this.#o.fileSpecification;
+    const aged = this.#current;
+    if (aged !== null && nowMs - aged.createdAtMs >= spec["maximum-age"]) this.#rotate();
+    const last = first + n - 1;
+    for (let k = 0; k < n; k++) {
+      const line = first + k;
+      const start = line === 0 ? 0 : ends[line - 1];
+      const f = this.#current;
+      const block = this.#block;
+      if (block !== null && f !== null && prefixId === this.#linePrefix.id) {
+        const end = ends[last];
+        const count = n - k;
+        const total = end - start;
+        const lastLength = count === 1 ? total : end - ends[last - 1];
+        // No record of the run finds less than a longest line left: no seal would fall inside it.
+        if (
+          f.appended + count <= spec["maximum-records"] &&
+          block.length - this.#pos - (total - lastLength) >= this.#encoder.maxLineLength
+        ) {
+          block.set(src.subarray(start, end), this.#pos);
+          this.#pos += total;
+          this.#blockRecords += count;
+          f.appended += count;
+          f.records.add(count);
+          f.uncompressedBytes.add(total);
+          this.#o.counters.uncompressedBytes.add(total);
+          if (f.appended >= spec["maximum-records"]) this.#rotate();
+          return n;
+        }
+      }
+      if (!this.appendRendered(src, start + prefixLength, ends[line], nowMs)) return k;
+    }
+    return n;
   }
 
   /** Rotates the file when `maximum-age` has elapsed, and closes the rate interval of the files' counters. */
@@ -206,7 +323,7 @@ export class RecordFileWriter implements RecordSink {
       return false;
     }
     this.#o.counters.blocksAllocated.add(1);
-    this.#block = Buffer.allocUnsafeSlow(this.#blockSize); // own ArrayBuffer: it is transferred to the gzip worker
+    this.#block = takeBlock(this.#blockSize); // own ArrayBuffer: it is transferred to the gzip worker, and comes back
     this.#pos = 0;
     this.#blockRecords = 0;
     if (this.#current === null) this.#current = this.#open(now);
@@ -227,6 +344,8 @@ export class RecordFileWriter implements RecordSink {
       linkDir: (this.#o.linkDir ?? randomLinkDir)(),
     });
     this.#encoder.setPrefix(this.#prefix(f.linkDir));
+    const fields = this.#prefix(f.linkDir);
+    this.#linePrefix = { id: this.#linePrefix.id + 1, fields, bytes: prefixBytes(fields) };
     this.#o.counters.filesCreated.add(1);
     f.enqueue(() => this.#create(f));
     return f;
@@ -269,9 +388,11 @@ export class RecordFileWriter implements RecordSink {
     if (records === 0 || f.failed) {
       this.#dropped(records);
       this.#freeBlock();
+      returnBlock(block.buffer as ArrayBuffer);
       return;
     }
-    const member = sharedGzipPool().gzip(block.buffer as ArrayBuffer, block.byteOffset, used, this.#gzipLevel);
+    const pool = sharedGzipPool();
+    const member = pool.gzip(block.buffer as ArrayBuffer, block.byteOffset, used, this.#gzipLevel, returnBlock);
     member.catch(() => {}); // observed in #writeMember; this only keeps an early rejection from being "unhandled"
     f.enqueue(() => this.#writeMember(f, member, records, used));
   }
