@@ -1,10 +1,17 @@
 /**
  * The agent's Prometheus metrics (DESIGN.md conventions: `flowlens_` prefix, base units, no per-flow labels):
  * active traces by kind, rounds by kind and outcome, probes sent, probe timeouts, telemetry and mirror failures, round
- * duration, and API calls by resource and return code.
+ * duration, API calls by resource and return code; and the overlay sniffer's ({@link OverlayMetrics}).
  */
-import type { Counter, Histogram } from "prom-client";
+import type { Counter, Gauge, Histogram } from "prom-client";
 import type { Metrics } from "../runtime/metrics.ts";
+import {
+  OVERLAY_CAPTURE_STATES,
+  OVERLAY_SKIP_REASONS,
+  type OverlayCaptureState,
+  type OverlayEvents,
+  type OverlaySkipReason,
+} from "./overlay-flows.ts";
 import type { ReturnCodeName } from "./return-codes.ts";
 import type { TraceKind } from "./trace-entry.ts";
 import type { RoundOutcome, TraceEvents } from "./trace-runner.ts";
@@ -24,6 +31,9 @@ export const CA_RESOURCES = [
 
 /** One of {@link CA_RESOURCES}. */
 export type CaResource = (typeof CA_RESOURCES)[number];
+
+/** The flowlens extension resources counted beside {@link CA_RESOURCES}: `api/v1/traces` (docs/api.md). */
+export type ExtensionResource = "api/v1/traces";
 
 /** The agent's metrics on a process registry; also the runners' {@link TraceEvents}. */
 export class AgentMetrics implements TraceEvents {
@@ -84,7 +94,7 @@ export class AgentMetrics implements TraceEvents {
   }
 
   /** Counts one API call; `code` is the return code answered (`EOK` for data/* and list/active successes). */
-  apiCall(resource: CaResource, code: ReturnCodeName): void {
+  apiCall(resource: CaResource | ExtensionResource, code: ReturnCodeName): void {
     this.#api.inc({ resource, code });
   }
 }
@@ -101,4 +111,64 @@ export function telemetryFallbackCounter(metrics: Metrics): (provider: string) =
     { labelNames: ["provider"] },
   );
   return (provider) => counter.inc({ provider });
+}
+
+/**
+ * The overlay (VXLAN) sniffer's metrics (overlay-flows.ts, list/flow on `network: raw`), on `metrics`:
+ * `flowlens_agent_overlay_datagrams_decoded_total`, `flowlens_agent_overlay_datagrams_skipped_total{reason}` (every
+ * {@link OVERLAY_SKIP_REASONS} value from 0), `flowlens_agent_overlay_flows_evicted_total`, the gauge
+ * `flowlens_agent_overlay_flows` (flows remembered) and `flowlens_agent_overlay_capture_state{state}` (1 for the
+ * current {@link OverlayCaptureState}, 0 for the others; `stopped` until the capture starts). Labels are bounded: no
+ * per-flow ones.
+ */
+export class OverlayMetrics implements OverlayEvents {
+  readonly #decoded: Counter;
+  readonly #skipped: Counter<"reason">;
+  readonly #evicted: Counter;
+  readonly #flows: Gauge;
+  readonly #state: Gauge<"state">;
+
+  constructor(metrics: Metrics) {
+    this.#decoded = metrics.counter(
+      "agent_overlay_datagrams_decoded_total",
+      "Captured VXLAN datagrams decoded into an overlay flow",
+    );
+    this.#skipped = metrics.counter(
+      "agent_overlay_datagrams_skipped_total",
+      "Captured datagrams that gave no overlay flow, by reason",
+      { labelNames: ["reason"] },
+    );
+    for (const reason of OVERLAY_SKIP_REASONS) this.#skipped.inc({ reason }, 0);
+    this.#evicted = metrics.counter(
+      "agent_overlay_flows_evicted_total",
+      "Overlay flows forgotten before their retention because the flow table was full",
+    );
+    this.#flows = metrics.gauge("agent_overlay_flows", "Overlay flows remembered for list/flow");
+    this.#state = metrics.gauge(
+      "agent_overlay_capture_state",
+      "State of the overlay capture: 1 for the current state, 0 for the others",
+      { labelNames: ["state"] },
+    );
+    this.captureState("stopped");
+  }
+
+  decoded(): void {
+    this.#decoded.inc();
+  }
+
+  skipped(reason: OverlaySkipReason): void {
+    this.#skipped.inc({ reason });
+  }
+
+  evicted(): void {
+    this.#evicted.inc();
+  }
+
+  flows(count: number): void {
+    this.#flows.set(count);
+  }
+
+  captureState(state: OverlayCaptureState): void {
+    for (const s of OVERLAY_CAPTURE_STATES) this.#state.set({ state: s }, s === state ? 1 : 0);
+  }
 }

@@ -17,6 +17,7 @@ import type { TelemetryProvider } from "../telemetry/provider.ts";
 import { AgentMetrics } from "./agent-metrics.ts";
 import { registerCaRoutes } from "./api-routes.ts";
 import { registerSubscriptionRoutes } from "./subscription-routes.ts";
+import { registerTracesRoute } from "./traces-route.ts";
 import { registerWebRoutes } from "./web-routes.ts";
 import { PathFeed } from "./path-feed.ts";
 import { bearerCheck } from "./bearer-auth.ts";
@@ -158,6 +159,11 @@ export function buildAgent(config: AgentConfig, deps: AgentDeps): Agent {
     limits: limitsOf(config),
     metrics: agentMetrics,
     clock,
+    ...(token === undefined ? {} : { auth: bearerCheck(token.reveal()) }),
+  });
+  registerTracesRoute(http.app, {
+    registry,
+    metrics: agentMetrics,
     ...(token === undefined ? {} : { auth: bearerCheck(token.reveal()) }),
   });
   registerSubscriptionRoutes(http.app, config, {

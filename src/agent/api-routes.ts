@@ -40,7 +40,8 @@ export function requesterOf(request: FastifyRequest): Requester {
   return { originator: value === "" ? null : value, address: request.ip };
 }
 
-function sendError(reply: FastifyReply, error: CaError): FastifyReply {
+/** Answers `error` as the envelope with its HTTP status (and `Retry-After`, `WWW-Authenticate` where they apply). */
+export function sendError(reply: FastifyReply, error: CaError): FastifyReply {
   if (error.retryAfterSeconds !== undefined) void reply.header("retry-after", String(error.retryAfterSeconds));
   if (error.kind === "token") void reply.header("www-authenticate", 'Bearer realm="flowlens-agent"');
   return reply.status(httpStatusOf(error.code, error.kind)).type("application/json").send(error.envelope());

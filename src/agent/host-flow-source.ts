@@ -8,7 +8,7 @@ import type { AgentClock } from "./clock.ts";
 import { combineFlowSources } from "./combined-flow-source.ts";
 import type { AgentConfig } from "./config.ts";
 import type { FlowSource } from "./flow-source.ts";
-import { OverlayFlowSource } from "./overlay-flows.ts";
+import { type OverlayEvents, OverlayFlowSource } from "./overlay-flows.ts";
 import { ProcNetFlowSource } from "./proc-net-flows.ts";
 
 /** What {@link startHostFlowSource} needs. */
@@ -19,6 +19,8 @@ export interface HostFlowSourceOptions {
   capture: PacketCapture | null;
   /** Told when the overlay capture cannot start (the sockets are still listed). */
   onCaptureError?: (error: unknown) => void;
+  /** The overlay sniffer's events (the agent's OverlayMetrics); told `unavailable` when there is no capture. */
+  overlayEvents?: OverlayEvents;
 }
 
 /** The host's flows: sockets plus sniffed overlay flows (when the capture starts). Close it after the agent stops. */
@@ -29,11 +31,15 @@ export async function startHostFlowSource(options: HostFlowSourceOptions): Promi
     retentionMs: listFlow.retention,
     sniffIntervalMs: listFlow["sniff-interval"],
   });
-  if (options.capture === null) return sockets;
+  if (options.capture === null) {
+    options.overlayEvents?.captureState("unavailable");
+    return sockets;
+  }
   const overlay = new OverlayFlowSource({
     capture: options.capture,
     clock: options.clock,
     retentionMs: listFlow.retention,
+    ...(options.overlayEvents === undefined ? {} : { events: options.overlayEvents }),
   });
   try {
     await overlay.start();

@@ -35,6 +35,38 @@ export interface OverlayPacket {
 /** Why a captured packet gave no overlay flow (counted by {@link OverlayFlowSource.skipped}). */
 export type OverlaySkipReason = "malformed" | "not-vxlan" | "inner-not-ip" | "inner-not-tcp-udp" | "probe";
 
+/** Every {@link OverlaySkipReason}. */
+export const OVERLAY_SKIP_REASONS: readonly OverlaySkipReason[] = [
+  "malformed",
+  "not-vxlan",
+  "inner-not-ip",
+  "inner-not-tcp-udp",
+  "probe",
+];
+
+/**
+ * State of the overlay capture: `running` once started, `stopped` after close (or before start), `failed` when the
+ * helper refused to start it, `unavailable` when the helper has no capture at all (then the sniffer is never built).
+ */
+export type OverlayCaptureState = "running" | "stopped" | "failed" | "unavailable";
+
+/** Every {@link OverlayCaptureState}. */
+export const OVERLAY_CAPTURE_STATES: readonly OverlayCaptureState[] = ["running", "stopped", "failed", "unavailable"];
+
+/** What the sniffer reports as it works (the agent's metrics implement it: agent-metrics.ts, OverlayMetrics). */
+export interface OverlayEvents {
+  /** One captured datagram decoded into an overlay flow. */
+  decoded(): void;
+  /** One captured datagram that gave no flow, and why. */
+  skipped(reason: OverlaySkipReason): void;
+  /** One flow forgotten because the table was full. */
+  evicted(): void;
+  /** The number of flows remembered changed (new flow, eviction, expiry). */
+  flows(count: number): void;
+  /** The capture changed state. */
+  captureState(state: OverlayCaptureState): void;
+}
+
 /** Reads the two 16-bit ports at `at` when present. */
 function ports(bytes: Uint8Array, at: number, end: number): [number, number] | null {
   if (at + 4 > end) return null;
@@ -102,13 +134,16 @@ export interface OverlayFlowOptions {
   retentionMs?: number;
   /** Most flows remembered; beyond it the least recently seen is forgotten (default 10000). */
   maxFlows?: number;
+  /** Told of every decode, skip, eviction and capture state change (metrics); default none. */
+  events?: OverlayEvents;
 }
 
 /** The overlay (VXLAN) flows seen on the host's underlay, for list/flow. Call {@link start} before use. */
 export class OverlayFlowSource implements FlowSource {
   /** Flow source name. */
   readonly name = "overlay";
-  readonly #options: Required<Omit<OverlayFlowOptions, "ifname">> & { ifname: string };
+  readonly #options: Required<Omit<OverlayFlowOptions, "ifname" | "events">> & { ifname: string };
+  readonly #events: OverlayEvents | undefined;
   readonly #known = new Map<string, SniffedFlow>();
   readonly #skipped = new Map<OverlaySkipReason, number>();
   #started = false;
@@ -118,7 +153,9 @@ export class OverlayFlowSource implements FlowSource {
   evicted = 0;
 
   constructor(options: OverlayFlowOptions) {
-    this.#options = { vxlanPort: VXLAN_UDP_PORT, retentionMs: 600_000, maxFlows: 10_000, ifname: "", ...options };
+    const { events, ...rest } = options;
+    this.#options = { vxlanPort: VXLAN_UDP_PORT, retentionMs: 600_000, maxFlows: 10_000, ifname: "", ...rest };
+    this.#events = events;
   }
 
   /** Captured packets that gave no flow, by reason. */
@@ -126,13 +163,19 @@ export class OverlayFlowSource implements FlowSource {
     return this.#skipped;
   }
 
-  /** Starts the capture. @throws HelperCaptureError / HelperClosedError from the helper. */
+  /** Starts the capture. @throws HelperCaptureError / HelperClosedError from the helper (state `failed`). */
   async start(): Promise<void> {
-    await this.#options.capture.startCapture(
-      { udpDstPort: this.#options.vxlanPort, snapLength: OVERLAY_SNAP_LENGTH, ifname: this.#options.ifname },
-      (p) => this.add(p),
-    );
+    try {
+      await this.#options.capture.startCapture(
+        { udpDstPort: this.#options.vxlanPort, snapLength: OVERLAY_SNAP_LENGTH, ifname: this.#options.ifname },
+        (p) => this.add(p),
+      );
+    } catch (e) {
+      this.#events?.captureState("failed");
+      throw e;
+    }
     this.#started = true;
+    this.#events?.captureState("running");
   }
 
   /** Records one captured packet (what the capture callback does; tests call it directly). */
@@ -140,9 +183,11 @@ export class OverlayFlowSource implements FlowSource {
     const p = decodeOverlayPacket(packet.bytes, this.#options.vxlanPort);
     if (typeof p === "string") {
       this.#skipped.set(p, (this.#skipped.get(p) ?? 0) + 1);
+      this.#events?.skipped(p);
       return;
     }
     this.decoded++;
+    this.#events?.decoded();
     const now = this.#options.clock.now();
     const o = p.overlay;
     const key = [
@@ -171,8 +216,10 @@ export class OverlayFlowSource implements FlowSource {
       const oldest = this.#known.keys().next().value;
       if (oldest !== undefined) this.#known.delete(oldest);
       this.evicted++;
+      this.#events?.evicted();
     }
     this.#known.set(key, { ...p, proto: "udp", firstSeenMs: now, lastSeenMs: now });
+    this.#events?.flows(this.#known.size);
   }
 
   /** Every overlay flow seen within the retention, outer tuple plus {@link OverlayFlow}. */
@@ -181,6 +228,7 @@ export class OverlayFlowSource implements FlowSource {
     for (const [key, flow] of this.#known) {
       if (now - flow.lastSeenMs > this.#options.retentionMs) this.#known.delete(key);
     }
+    this.#events?.flows(this.#known.size);
     return [...this.#known.values()];
   }
 
@@ -188,6 +236,7 @@ export class OverlayFlowSource implements FlowSource {
   async close(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    this.#events?.captureState("stopped");
     await this.#options.capture.stopCapture().catch(() => undefined);
   }
 }

@@ -136,6 +136,11 @@ export class TraceRegistry {
     return out;
   }
 
+  /** Every trace present, flows and tunnels, active and stopping, of every owner, in creation order. */
+  entries(): TraceEntry[] {
+    return [...this.#slots.values()].map((s) => s.entry);
+  }
+
   /**
    * stop/flow, stop/tunnel: marks the trace stopping (data/* answers E_AoF from now on, start/* EAGAIN until it is gone)
    * and stops it in the background; the returned promise resolves when it is gone.

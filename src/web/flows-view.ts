@@ -1,13 +1,14 @@
 /**
  * The Flows view: what list/flow discovered (optionally only the flows seen in the last 60 s, `active=True`), a form
- * with every start parameter of start/flow and start/tunnel (docs/api.md), and the requester's active flows and
- * tunnels (active/*) with View and Stop. "Trace" on a discovered flow (or Enter on its row) starts it with the defaults
- * and bw_ingress=true, and opens its path.
+ * with every start parameter of start/flow and start/tunnel (docs/api.md), and the active flows and tunnels with View
+ * and Stop: every Originator's (`GET /api/v1/traces`, with each owner; View and Stop only where this tab's Originator
+ * may act) or, with "every originator" unticked, the requester's own (active/*). "Trace" on a discovered flow (or Enter
+ * on its row) starts it with the defaults and bw_ingress=true, and opens its path.
  */
 import { get, originator, reason, setOriginator } from "./api.ts";
 import { clock, h, replace } from "./dom.ts";
 import { type DashboardState, refParams, type TraceRef } from "./state.ts";
-import type { ListedFlowGroup } from "./types.ts";
+import type { FlowTuple, ListedFlowGroup, TraceInfo, TunnelTuple } from "./types.ts";
 
 /** What the view asks of the application. */
 export interface FlowsViewHost {
@@ -86,6 +87,33 @@ function select(name: string, label: string, options: [string, string][]): HTMLE
   );
 }
 
+/** An active trace in the list: its reference and, from `/api/v1/traces`, its owner. */
+interface ActiveTrace {
+  ref: TraceRef;
+  owner?: { originator: string | null; address: string; state: string };
+}
+
+/** The reference of a listed trace. */
+function refOfTrace(t: TraceInfo): TraceRef {
+  if (t.kind === "flow") {
+    const f = t.tuple as FlowTuple;
+    return { kind: "flow", src: f.src, dst: f.dst, proto: f.proto, sport: f.sport, dport: f.dport };
+  }
+  const u = t.tuple as TunnelTuple;
+  return { kind: "tunnel", src: u.src, dst: u.dst, sport: u.sport, vnid: u.vnid, appsrc: u.appsrc, appdst: u.appdst };
+}
+
+/** Whether this tab's Originator may view and stop a trace of `owner` (registry.ts, `authorize`). */
+function mayAct(owner: ActiveTrace["owner"]): boolean {
+  return owner === undefined || owner.originator === null || owner.originator === originator();
+}
+
+/** The owner text of a listed trace: its Originator (or address) and its state when stopping. */
+function ownerText(owner: NonNullable<ActiveTrace["owner"]>): string {
+  const who = owner.originator === null ? `no originator (${owner.address})` : `originator ${owner.originator}`;
+  return owner.state === "active" ? who : `${who}, ${owner.state}`;
+}
+
 /** A table of active traces: the header `first` (`Flow`, `Tunnel`) and an empty one for the buttons, over `body`. */
 function activeTable(first: string, body: HTMLTableSectionElement): HTMLTableElement {
   return h(
@@ -112,6 +140,7 @@ export class FlowsView {
   readonly #discoveredBody = h("tbody", { id: "discovered-flows" });
   readonly #discoveredStatus = h("p", { class: "status", role: "status" });
   readonly #activeOnly = h("input", { type: "checkbox", id: "active-only", checked: true });
+  readonly #allOriginators = h("input", { type: "checkbox", id: "all-originators", checked: true });
   readonly #activeFlows = h("tbody", { id: "active-flows" });
   readonly #activeTunnels = h("tbody", { id: "active-tunnels" });
   readonly #formStatus = h("p", { class: "status", id: "start-result", role: "status", "aria-live": "polite" });
@@ -121,6 +150,7 @@ export class FlowsView {
     this.#state = state;
     this.#host = host;
     this.#activeOnly.addEventListener("change", () => void this.refreshDiscovered());
+    this.#allOriginators.addEventListener("change", () => void this.refreshActive());
     this.#form = this.#buildForm();
     this.element = h(
       "section",
@@ -172,7 +202,8 @@ export class FlowsView {
           h(
             "div",
             { class: "card-head" },
-            h("h3", { id: "active-title" }, "Active (active/flow, active/tunnel)"),
+            h("h3", { id: "active-title" }, "Active traces"),
+            h("label", { for: "all-originators" }, this.#allOriginators, " every originator"),
             h("button", { type: "button", onclick: () => void this.refreshActive() }, "Refresh"),
           ),
           h("h4", {}, "Flows"),
@@ -230,32 +261,19 @@ export class FlowsView {
     );
   }
 
-  /** Reloads active/flow and active/tunnel. */
+  /** Reloads the active traces: every Originator's (`/api/v1/traces`), or the requester's (active/*). */
   async refreshActive(): Promise<void> {
+    if (this.#allOriginators.checked) return this.#refreshAll();
     const [flows, tunnels] = await Promise.all([
       get<{ flows: [string, string, string, number, number][] }>("/active/flow"),
       get<{ flows: [string, string, string, string, number, number][] }>("/active/tunnel"),
     ]);
-    const fill = (body: HTMLElement, refs: TraceRef[] | undefined, failure: string) => {
-      if (refs === undefined) return replace(body, h("tr", {}, h("td", { colspan: "2" }, failure)));
-      if (refs.length === 0) return replace(body, h("tr", {}, h("td", { colspan: "2", class: "hint" }, "none")));
-      replace(
+    const fill = (body: HTMLElement, refs: TraceRef[] | undefined, failure: string) =>
+      this.#fillActive(
         body,
-        refs.map((ref) =>
-          h(
-            "tr",
-            { class: "active-row" },
-            h("td", {}, describe(ref)),
-            h(
-              "td",
-              { class: "actions" },
-              h("button", { type: "button", onclick: () => this.#host.showPath(ref) }, "View"),
-              h("button", { type: "button", class: "danger", onclick: () => void this.#stop(ref) }, "Stop"),
-            ),
-          ),
-        ),
+        refs?.map((ref) => ({ ref })),
+        failure,
       );
-    };
     fill(
       this.#activeFlows,
       flows.ok
@@ -284,6 +302,54 @@ export class FlowsView {
           }))
         : undefined,
       `active/tunnel failed: ${reason(tunnels)}`,
+    );
+  }
+
+  /** Reloads every Originator's traces from `/api/v1/traces`. */
+  async #refreshAll(): Promise<void> {
+    const answer = await get<{ traces: TraceInfo[] }>("/api/v1/traces");
+    const failure = `/api/v1/traces failed: ${reason(answer)}`;
+    const traces = answer.ok && Array.isArray(answer.body?.traces) ? answer.body.traces : undefined;
+    const of = (kind: TraceInfo["kind"]) =>
+      traces
+        ?.filter((t) => t.kind === kind)
+        .map((t) => ({ ref: refOfTrace(t), owner: { originator: t.originator, address: t.address, state: t.state } }));
+    this.#fillActive(this.#activeFlows, of("flow"), failure);
+    this.#fillActive(this.#activeTunnels, of("tunnel"), failure);
+  }
+
+  /** Fills one active table: a row per trace (with its owner when known), `failure` when the list failed. */
+  #fillActive(body: HTMLElement, traces: ActiveTrace[] | undefined, failure: string): void {
+    if (traces === undefined) {
+      replace(body, h("tr", {}, h("td", { colspan: "2" }, failure)));
+      return;
+    }
+    if (traces.length === 0) {
+      replace(body, h("tr", {}, h("td", { colspan: "2", class: "hint" }, "none")));
+      return;
+    }
+    replace(
+      body,
+      traces.map(({ ref, owner }) => {
+        const allowed = mayAct(owner);
+        const denied = allowed ? {} : { disabled: true, title: "started by another originator" };
+        return h(
+          "tr",
+          { class: "active-row" },
+          h(
+            "td",
+            {},
+            describe(ref),
+            ...(owner === undefined ? [] : [h("span", { class: "hint owner" }, ` ${ownerText(owner)}`)]),
+          ),
+          h(
+            "td",
+            { class: "actions" },
+            h("button", { type: "button", onclick: () => this.#host.showPath(ref), ...denied }, "View"),
+            h("button", { type: "button", class: "danger", onclick: () => void this.#stop(ref), ...denied }, "Stop"),
+          ),
+        );
+      }),
     );
   }
 

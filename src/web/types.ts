@@ -11,6 +11,7 @@ export type { ListedFlowGroup } from "../agent/flow-source.ts";
 export type { IflObject as Ifl } from "../agent/path-object.ts";
 export type { FileStatus, InterfaceStatus } from "../collector/status.ts";
 export type { RateValue } from "../collector/rate-counter.ts";
+export type { TraceInfo } from "../agent/traces-route.ts";
 export type { FlowTuple, TunnelTuple } from "../probe/transport.ts";
 
 /**

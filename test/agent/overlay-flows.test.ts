@@ -8,11 +8,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { OverlayMetrics } from "../../src/agent/agent-metrics.ts";
 import { combineFlowSources } from "../../src/agent/combined-flow-source.ts";
+import { agentConfigSchema } from "../../src/agent/config.ts";
 import { type SniffedFlow, listFlows } from "../../src/agent/flow-source.ts";
+import { startHostFlowSource } from "../../src/agent/host-flow-source.ts";
 import { OverlayFlowSource, decodeOverlayPacket } from "../../src/agent/overlay-flows.ts";
 import type { CaptureRequest, CapturedPacket } from "../../src/probe/helper/framing.ts";
 import type { PacketCapture } from "../../src/probe/helper/probe-helper.ts";
+import { TUNNEL_PROBE_MAGIC } from "../../src/probe/raw/probe-packets.ts";
+import { Metrics } from "../../src/runtime/metrics.ts";
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, encodeEthernet, macFromString } from "../../src/wire/ethernet.ts";
 import { ipv4FromString } from "../../src/wire/ipv4-address.ts";
 import { IPPROTO_TCP, encodeIpv4 } from "../../src/wire/ipv4.ts";
@@ -207,6 +212,96 @@ describe("OverlayFlowSource", () => {
     assert.equal(source.skipped.get("malformed"), 1);
     await clock.advance(10_001);
     assert.deepEqual(source.flows(), []);
+  });
+});
+
+/** The value of the series `name{labels}` in Prometheus text, or undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe("overlay sniffer metrics (OverlayMetrics)", () => {
+  it("counts decoded datagrams, skips by reason and evictions, and follows the capture state", async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const clock = new ManualClock();
+    const capture = new FakeCapture();
+    const source = new OverlayFlowSource({ capture, clock, maxFlows: 2, events: new OverlayMetrics(metrics) });
+    const m = async (series: string) => sample(await metrics.text(), `flowlens_${series}`);
+    assert.equal(await m('agent_overlay_capture_state{state="stopped"}'), 1);
+    assert.equal(await m('agent_overlay_capture_state{state="running"}'), 0);
+    assert.equal(await m('agent_overlay_datagrams_skipped_total{reason="probe"}'), 0, "every reason from 0");
+    await source.start();
+    assert.equal(await m('agent_overlay_capture_state{state="running"}'), 1);
+    assert.equal(await m('agent_overlay_capture_state{state="stopped"}'), 0);
+
+    for (const sport of [1000, 1001, 1000, 1002, 1003]) capture.push(vxlanPacket(udpFrame(sport)));
+    const arp = new Uint8Array(42);
+    encodeEthernet({ dstMac: macFromString(DMAC), srcMac: macFromString(SMAC), etherType: ETHERTYPE_ARP }, arp, 0);
+    capture.push(vxlanPacket(arp));
+    capture.push(vxlanPacket(arp));
+    capture.push(new Uint8Array(7));
+    capture.push(vxlanPacket(udpFrame(), { dport: 4790 }));
+    const probe = encodeEthernetIpv4UdpFrame({
+      srcAddr: ipv4FromString("10.0.0.2"),
+      dstAddr: ipv4FromString("10.0.0.3"),
+      srcPort: 41504,
+      dstPort: 9000,
+      payload: Uint8Array.of(...TUNNEL_PROBE_MAGIC, 0, 1, 3, 1),
+      srcMac: SMAC,
+      dstMac: DMAC,
+    });
+    capture.push(vxlanPacket(probe));
+
+    assert.equal(await m("agent_overlay_datagrams_decoded_total"), 5);
+    assert.equal(await m('agent_overlay_datagrams_skipped_total{reason="inner-not-ip"}'), 2);
+    assert.equal(await m('agent_overlay_datagrams_skipped_total{reason="malformed"}'), 1);
+    assert.equal(await m('agent_overlay_datagrams_skipped_total{reason="not-vxlan"}'), 1);
+    assert.equal(await m('agent_overlay_datagrams_skipped_total{reason="probe"}'), 1);
+    assert.equal(await m('agent_overlay_datagrams_skipped_total{reason="inner-not-tcp-udp"}'), 0);
+    assert.equal(await m("agent_overlay_flows_evicted_total"), 2, "four flows through a table of two");
+    assert.equal(await m("agent_overlay_flows"), 2);
+    assert.equal(source.decoded, 5, "the source's own counts agree");
+    assert.equal(source.evicted, 2);
+    await clock.advance(600_001);
+    source.flows();
+    assert.equal(await m("agent_overlay_flows"), 0, "expired flows leave the gauge");
+
+    await source.close();
+    assert.equal(await m('agent_overlay_capture_state{state="stopped"}'), 1);
+    assert.equal(await m('agent_overlay_capture_state{state="running"}'), 0);
+    assert.doesNotMatch(await metrics.text(), /10\.0\.0\.2|vm|sport=/, "no per-flow labels");
+  });
+
+  it("reports a capture the helper refuses as failed, and no capture at all as unavailable", async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const events = new OverlayMetrics(metrics);
+    const refusing: PacketCapture = {
+      startCapture: async () => {
+        throw new Error("capture refused");
+      },
+      stopCapture: async () => {},
+    };
+    const config = agentConfigSchema.parse({ network: "raw", "list-flow": { "sniff-interval": "0s" } });
+    const clock = new ManualClock();
+    let reported: unknown;
+    const sockets = await startHostFlowSource({
+      config,
+      clock,
+      capture: refusing,
+      overlayEvents: events,
+      onCaptureError: (e) => {
+        reported = e;
+      },
+    });
+    assert.match(String(reported), /capture refused/);
+    assert.equal(sample(await metrics.text(), 'flowlens_agent_overlay_capture_state{state="failed"}'), 1);
+    await sockets.close?.();
+    const none = await startHostFlowSource({ config, clock, capture: null, overlayEvents: events });
+    const text = await metrics.text();
+    assert.equal(sample(text, 'flowlens_agent_overlay_capture_state{state="unavailable"}'), 1);
+    assert.equal(sample(text, 'flowlens_agent_overlay_capture_state{state="failed"}'), 0);
+    await none.close?.();
   });
 });
 

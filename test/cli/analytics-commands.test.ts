@@ -227,6 +227,14 @@ describe("CA return codes as exit statuses", () => {
     assert.equal(await golden(t, "flow-path-wrong-originator", "show", `analytics flow-path ${other}`), 13);
     assert.equal(await golden(t, "flow-path-originator", "show", `analytics flow-path ${other} originator ops`), 0);
     assert.equal(await golden(t, "show-flows-originator", "show", "analytics flows originator ops"), 0);
+    // `originator all` (GET /api/v1/traces): ops's flow and the one started without originator, with their owners.
+    assert.equal(await golden(t, "show-flows-all", "show", "analytics flows originator all"), 0);
+    assert.equal(await golden(t, "show-flows-all-detail", "show", "an flows or all det"), 0);
+    assert.equal(
+      await golden(t, "show-flows-all-extensive", "show", "analytics flows active originator all extensive"),
+      0,
+    );
+    assert.equal(await golden(t, "show-flows-all-json", "show", "analytics flows originator all '| display json'"), 0);
     assert.equal(await golden(t, "stop-flow-originator", "request", `analytics stop-flow ${other} originator ops`), 0);
   });
 

@@ -151,4 +151,50 @@ describe("analytics formatters", () => {
       "Active traces (originator nobody): 0 flows, 0 tunnels",
     ]);
   });
+
+  it("every originator's traces (originator all): owners, states and last rounds of flows and tunnels", () => {
+    const view = {
+      flows: [],
+      activeFlows: [["10.1.7.1", "10.1.1.1", "tcp", 4567, 9000] as [string, string, string, number, number]],
+      activeTunnels: [
+        ["10.10.11.11", "192.168.5.11", "10.0.0.3", "10.0.0.2", 200, 53812] as [
+          string,
+          string,
+          string,
+          string,
+          number,
+          number,
+        ],
+      ],
+      requester: "all originators",
+      owners: {
+        flows: [{ originator: null, address: "192.0.2.30", state: "stopping" as const, sfreq: 0.5, pending: false }],
+        tunnels: [{ originator: "ops", address: "192.0.2.20", state: "active" as const, sfreq: 2, pending: true }],
+      },
+    };
+    assert.deepEqual(formatFlows(view, "terse"), [
+      "Flows seen: 0",
+      "Active traces (all originators): 1 flow, 1 tunnel",
+      "Kind   Originator Source          Sport Destination     Dport Proto VNI App source App destination State",
+      "flow   -          10.1.1.1         4567 10.1.7.1         9000 TCP                                  stopping",
+      "tunnel ops        10.10.11.11     53812 192.168.5.11          UDP   200 10.0.0.2   10.0.0.3        active, change pending",
+    ]);
+    const extensive = {
+      ...view,
+      flowRounds: [{ kind: "none" as const, reason: "the first round has not completed yet" }],
+      tunnelRounds: [{ kind: "path" as const, time: 1442512803.25, hops: 4, reached: false }],
+    };
+    assert.deepEqual(formatFlows(extensive, "extensive"), [
+      "Flows seen: 0",
+      "Active traces (all originators): 1 flow, 1 tunnel",
+      "Flow trace: 10.1.1.1:4567 -> 10.1.7.1:9000, TCP (6)",
+      "  Owner: no originator, address 192.0.2.30",
+      "  State: stopping, a round every 0.5 s",
+      "  Last round: none (the first round has not completed yet)",
+      "Tunnel trace: 10.10.11.11 -> 192.168.5.11, sport 53812, VNI 200, application 10.0.0.2 -> 10.0.0.3",
+      "  Owner: originator ops, address 192.0.2.20",
+      "  State: active, change pending, a round every 2 s",
+      "  Last round: 2015-09-17 18:00:03.250 UTC, destination not reached, 4 hops",
+    ]);
+  });
 });

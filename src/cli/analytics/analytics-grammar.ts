@@ -2,7 +2,7 @@
  * The grammar of the agent's operational commands (the CA API of compute-agent-api.txt, as Junos-style commands):
  *
  * ```
- * show analytics flows [active] [originator NAME] [terse | detail | extensive]
+ * show analytics flows [active] [originator (NAME | all)] [terse | detail | extensive]
  * show analytics flow-path src A dst B [proto P] [sport S] [dport D] [originator NAME] [terse | detail | extensive]
  * show analytics tunnel-path src A dst B vnid N appsrc A appdst B [sport S] [originator NAME] [terse | detail | extensive]
  * request analytics start-flow src A dst B [proto P] [sport S] [dport D] COLLECTION... [originator NAME]
@@ -17,6 +17,8 @@
  *
  * Parameters come in any order after the path and abbreviate to a unique prefix (`sh an flow-p sr 10.1.1.1 ds ...`);
  * values are passed to the agent as typed, so the agent's own checks (docs/api.md, "Parameters") are the only ones.
+ * `show analytics flows originator all` lists every Originator's traces (the agent's `GET /api/v1/traces`, a flowlens
+ * extension), the way Junos says `logical-system all`.
  */
 import { LEVEL, REQUEST, SHOW } from "../collector/collector-grammar.ts";
 import type { CommandSpec, FlagParam, Keyword, Param, ValueParam } from "../junos/grammar.ts";
@@ -67,6 +69,18 @@ const originator = value(
   "Any text; traces started with it need it later",
 );
 
+/** The word of `originator` that selects every Originator's traces in `show analytics flows`. */
+export const ALL_ORIGINATORS = "all";
+
+/** `show analytics flows`'s `originator`: one Originator's traces, or `all` of them. */
+const flowsOriginator = value(
+  "originator",
+  "Originator header: whose active traces to show",
+  "name",
+  "Any text; traces started with it",
+  [{ word: ALL_ORIGINATORS, help: "Every originator's traces, with their owners" }],
+);
+
 /** The collection parameters of start/flow and start/tunnel (compute-agent-api.txt, Tables 5 and 15). */
 const COLLECTION: readonly Param[] = [
   value("sfreq", "Seconds between rounds (default 1)", "seconds", "Decimal number, e.g. 0.5"),
@@ -101,7 +115,7 @@ export const ANALYTICS_COMMANDS: readonly CommandSpec[] = [
   {
     id: "show-flows",
     path: path(SHOW, "flows", "Show the flows the agent sees and the active traces"),
-    params: [active, originator, LEVEL],
+    params: [active, flowsOriginator, LEVEL],
   },
   {
     id: "show-flow-path",

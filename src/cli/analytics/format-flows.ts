@@ -8,6 +8,10 @@
  * - `detail`: one block per flow with its first-seen time and, for VXLAN, the inner (VM) addresses, ports and MACs; then
  *   one line per active trace.
  * - `extensive`: `detail` with the last round of every active trace (from data/flow and data/tunnel).
+ *
+ * With `originator all` the traces are every Originator's (the flowlens extension `GET /api/v1/traces`), and each one
+ * also shows its owner and state: an `Originator` and a `State` column in `terse`, `Owner` and `State` lines in
+ * `detail` and `extensive`.
  */
 import type { ListedFlowGroup, PortsTuple11 } from "../../agent/flow-source.ts";
 import { alignColumns, type ColumnSpec, indent } from "../junos/columns.ts";
@@ -23,6 +27,19 @@ export type LastRound =
   | { readonly kind: "path"; readonly time: number; readonly hops: number; readonly reached: boolean }
   | { readonly kind: "none"; readonly reason: string };
 
+/** Who owns a trace and how it runs (`originator all`, from `GET /api/v1/traces`). */
+export interface TraceOwner {
+  /** The Originator it was started with, or null. */
+  readonly originator: string | null;
+  /** The client address that started it. */
+  readonly address: string;
+  readonly state: "active" | "stopping";
+  /** Seconds between rounds. */
+  readonly sfreq: number;
+  /** Whether a modification waits for the next round. */
+  readonly pending: boolean;
+}
+
 /** What `show analytics flows` shows. */
 export interface FlowsView {
   readonly flows: readonly ListedFlowGroup[];
@@ -33,6 +50,8 @@ export interface FlowsView {
   /** Only with `extensive`: the last round of each active flow, then of each active tunnel, in the same order. */
   readonly flowRounds?: readonly LastRound[];
   readonly tunnelRounds?: readonly LastRound[];
+  /** Only with `originator all`: the owner of each active flow, then of each active tunnel, in the same order. */
+  readonly owners?: { readonly flows: readonly TraceOwner[]; readonly tunnels: readonly TraceOwner[] };
 }
 
 /** One flow of list/flow, ungrouped. */
@@ -134,6 +153,31 @@ function activeHeading(view: FlowsView): string {
   return `Active traces (${view.requester}): ${counts}`;
 }
 
+/** The active trace table with owners: Kind, Originator, the tuple, App source, App destination, State. */
+const OWNED_COLUMNS: readonly ColumnSpec[] = [
+  { align: "left", width: 6 },
+  { align: "left", width: 10 },
+  ...ACTIVE_COLUMNS.slice(1),
+  { align: "left", width: 5 },
+];
+
+function ownerName(owner: TraceOwner | undefined): string {
+  return owner?.originator ?? "-";
+}
+
+function stateText(owner: TraceOwner): string {
+  return owner.pending ? `${owner.state}, change pending` : owner.state;
+}
+
+/** `activeRows` with each trace's Originator after its kind and its state last. */
+function ownedRows(view: FlowsView, owners: NonNullable<FlowsView["owners"]>): string[][] {
+  const all = [...owners.flows, ...owners.tunnels];
+  return activeRows(view).map(([kind, ...rest], i) => {
+    const owner = all[i];
+    return [kind!, ownerName(owner), ...rest, owner === undefined ? "" : stateText(owner)];
+  });
+}
+
 function activeRows(view: FlowsView): string[][] {
   return [
     ...view.activeFlows.map(([dip, sip, proto, sport, dport]) => [
@@ -186,13 +230,20 @@ export function formatFlowsTerse(view: FlowsView): string[] {
     "App source",
     "App destination",
   ];
+  const none = view.activeFlows.length + view.activeTunnels.length === 0;
+  const owners = view.owners;
+  let active: string[];
+  if (none) active = [];
+  else if (owners === undefined) active = alignColumns(ACTIVE_COLUMNS, [activeHeader, ...activeRows(view)]);
+  else {
+    const ownedHeader = [activeHeader[0]!, "Originator", ...activeHeader.slice(1), "State"];
+    active = alignColumns(OWNED_COLUMNS, [ownedHeader, ...ownedRows(view, owners)]);
+  }
   return [
     `Flows seen: ${flows.length}`,
     ...(flows.length === 0 ? [] : alignColumns(FLOW_COLUMNS, [header, ...rows])),
     activeHeading(view),
-    ...(view.activeFlows.length + view.activeTunnels.length === 0
-      ? []
-      : alignColumns(ACTIVE_COLUMNS, [activeHeader, ...activeRows(view)])),
+    ...active,
   ];
 }
 
@@ -221,15 +272,27 @@ function roundLine(round: LastRound | undefined): string[] {
   return [`  Last round: ${utcTimeMs(round.time)}, ${reached}, ${plural(round.hops, "hop")}`];
 }
 
+/** The `Owner` and `State` lines of a trace (only with `originator all`). */
+function ownerLines(owner: TraceOwner | undefined): string[] {
+  if (owner === undefined) return [];
+  const who =
+    owner.originator === null
+      ? `no originator, address ${owner.address}`
+      : `originator ${owner.originator}, address ${owner.address}`;
+  return [`  Owner: ${who}`, `  State: ${stateText(owner)}, a round every ${owner.sfreq} s`];
+}
+
 function activeBlocks(view: FlowsView): string[] {
   return [
     activeHeading(view),
     ...view.activeFlows.flatMap(([dip, sip, proto, sport, dport], i) => [
       `Flow trace: ${sip}:${sport} -> ${dip}:${dport}, ${protocolWithNumber(proto)}`,
+      ...ownerLines(view.owners?.flows[i]),
       ...roundLine(view.flowRounds?.[i]),
     ]),
     ...view.activeTunnels.flatMap(([src, dst, appdst, appsrc, vni, sport], i) => [
       `Tunnel trace: ${src} -> ${dst}, sport ${sport}, VNI ${vni}, application ${appsrc} -> ${appdst}`,
+      ...ownerLines(view.owners?.tunnels[i]),
       ...roundLine(view.tunnelRounds?.[i]),
     ]),
   ];

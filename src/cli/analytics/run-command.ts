@@ -23,7 +23,7 @@ import {
   AgentUnreachableError,
   AgentUrlError,
 } from "./agent-errors.ts";
-import { ANALYTICS_COMMANDS, type AnalyticsCommandId, QUERY_NAMES } from "./analytics-grammar.ts";
+import { ALL_ORIGINATORS, ANALYTICS_COMMANDS, type AnalyticsCommandId, QUERY_NAMES } from "./analytics-grammar.ts";
 import { ANALYTICS_EXIT, exitCodeOfReturnCode } from "./exit-codes.ts";
 import {
   type ActiveFlowTuple,
@@ -31,6 +31,7 @@ import {
   type FlowsView,
   formatFlows,
   type LastRound,
+  type TraceOwner,
 } from "./format-flows.ts";
 import { formatPath } from "./format-path.ts";
 import type { AnalyticsLevel } from "./format-units.ts";
@@ -90,8 +91,71 @@ async function lastRound(
   }
 }
 
+/** The fields of `GET /api/v1/traces` the command reads (src/agent/traces-route.ts, TraceInfo). */
+interface ListedTrace {
+  kind: "flow" | "tunnel";
+  tuple: Record<string, string | number>;
+  originator: string | null;
+  address: string;
+  state: "active" | "stopping";
+  params: { sfreq: number };
+  pendingParams: unknown;
+  lastRoundAt: number | null;
+  lastError: string | null;
+  destinationReached: boolean | null;
+  hops: number | null;
+}
+
+function roundOf(trace: ListedTrace): LastRound {
+  if (trace.lastRoundAt !== null) {
+    return { kind: "path", time: trace.lastRoundAt, hops: trace.hops ?? 0, reached: trace.destinationReached === true };
+  }
+  const reason =
+    trace.lastError === null ? "the first round has not completed yet" : `last round failed: ${trace.lastError}`;
+  return { kind: "none", reason };
+}
+
+function ownerOf(trace: ListedTrace): TraceOwner {
+  const { originator, address, state } = trace;
+  return { originator, address, state, sfreq: trace.params.sfreq, pending: trace.pendingParams !== null };
+}
+
+/** `show analytics flows originator all`: list/flow and every Originator's traces (`GET /api/v1/traces`). */
+async function showAllFlows(client: AgentClient, v: ReadonlyMap<string, string>): Promise<Answer> {
+  const list = new URLSearchParams(v.has("active") ? { active: "True" } : {});
+  const [flows, listed] = await Promise.all([
+    client.get<{ FLOWS: ListedFlowGroup[] }>("list/flow", list),
+    client.get<{ traces: ListedTrace[] }>("api/v1/traces", new URLSearchParams()),
+  ]);
+  if (!Array.isArray(listed.body?.traces)) {
+    throw new AgentResponseError(`${client.connection.url} did not answer api/v1/traces with a trace list`);
+  }
+  const level = v.get("level") as AnalyticsLevel | undefined;
+  const flowTraces = listed.body.traces.filter((t) => t.kind === "flow");
+  const tunnelTraces = listed.body.traces.filter((t) => t.kind === "tunnel");
+  const t = (trace: ListedTrace) => trace.tuple;
+  let view: FlowsView = {
+    flows: flows.body.FLOWS,
+    activeFlows: flowTraces.map((x): ActiveFlowTuple => {
+      const { dst, src, proto, sport, dport } = t(x);
+      return [String(dst), String(src), String(proto), Number(sport), Number(dport)];
+    }),
+    activeTunnels: tunnelTraces.map((x): ActiveTunnelTuple => {
+      const { src, dst, appdst, appsrc, vnid, sport } = t(x);
+      return [String(src), String(dst), String(appdst), String(appsrc), Number(vnid), Number(sport)];
+    }),
+    requester: "all originators",
+    owners: { flows: flowTraces.map(ownerOf), tunnels: tunnelTraces.map(ownerOf) },
+  };
+  if (level === "extensive") {
+    view = { ...view, flowRounds: flowTraces.map(roundOf), tunnelRounds: tunnelTraces.map(roundOf) };
+  }
+  return { body: { "list/flow": flows.body, "api/v1/traces": listed.body }, lines: formatFlows(view, level) };
+}
+
 async function showFlows(client: AgentClient, v: ReadonlyMap<string, string>): Promise<Answer> {
   const originator = v.get("originator");
+  if (originator === ALL_ORIGINATORS) return showAllFlows(client, v);
   const list = new URLSearchParams(v.has("active") ? { active: "True" } : {});
   const none = new URLSearchParams();
   const [flows, activeFlows, activeTunnels] = await Promise.all([

@@ -9,7 +9,7 @@
 import { type RunningAgent, startAgent } from "../../agent/agent.ts";
 import { type AgentClock, systemClock } from "../../agent/clock.ts";
 import type { AgentConfig } from "../../agent/config.ts";
-import { telemetryFallbackCounter } from "../../agent/agent-metrics.ts";
+import { OverlayMetrics, telemetryFallbackCounter } from "../../agent/agent-metrics.ts";
 import { startHostFlowSource } from "../../agent/host-flow-source.ts";
 import { type RawTransport, type RawTransportOptions, createRawTransport } from "../../probe/raw-transport.ts";
 import type { Logger } from "../../runtime/logger.ts";
@@ -63,6 +63,8 @@ export async function startRawAgent(config: AgentConfig, options: RawAgentOption
     clock: options.clock ?? systemClock,
     capture: transport.helper.ready.capture ? transport.helper : null,
     onCaptureError: (err) => log.warn({ err }, "overlay capture unavailable: list/flow lists the host's sockets only"),
+    // flowlens_agent_overlay_* (docs/api.md, "Metrics"): decodes, skips by reason, evictions, capture state.
+    overlayEvents: new OverlayMetrics(metrics),
   });
   try {
     const agent = await startAgent(config, {
