@@ -3,7 +3,8 @@
  * status file `/proc/net/bonding/<bond>` and the links of `ip -d -j link` (members have `master <bond>` and
  * `info_slave_kind: bond`). The status file is preferred (it has each member's MII status); `ip` is the fallback when
  * the file cannot be read (no bonding module, or procfs not mounted). A LAG's `NumBuckets` is the number of members
- * that carry traffic (MII status up; in 802.3ad mode also in the active aggregator;
+ * that carry traffic (MII status up; in 802.3ad mode also in the active aggregator and, when the actor's LACP port
+ * state is shown, distributing;
  * in active-backup mode only the currently active one): the count a layer3+4 transmit
  * hash spreads flows over.
  */
@@ -28,12 +29,21 @@ export function parseBondingStatus(text: string): BondStatus {
   // 802.3ad: only members of the active aggregator carry traffic.
   let activeAggregator: string | undefined;
   const aggregatorOf = new Map<{ name: string; up: boolean }, string>();
+  // The member's LACP block being read (`details actor lacp pdu:` / `details partner lacp pdu:`), if any.
+  let lacpBlock: "actor" | "partner" | null = null;
   for (const raw of text.split("\n")) {
     const line = raw.trim();
     const m = /^([^:]+):\s*(.*)$/.exec(line);
     if (m === null) continue;
     const key = m[1]!;
     const value = m[2]!;
+    if (key === "details actor lacp pdu") lacpBlock = "actor";
+    else if (key === "details partner lacp pdu") lacpBlock = "partner";
+    else if (key === "Slave Interface") lacpBlock = null;
+    // 802.3ad: a member transmits only once its mux machine is collecting and distributing (state bit 0x20).
+    if (key === "port state" && lacpBlock === "actor" && current !== null && /^\d+$/.test(value)) {
+      if ((Number(value) & 0x20) === 0) current.up = false;
+    }
     if (key === "Bonding Mode") status.mode = value;
     else if (key === "Transmit Hash Policy") status.hashPolicy = value;
     else if (key === "Slave Interface") {

@@ -2,7 +2,10 @@
  * Where a flow goes through this router: its ingress interface (the interface owning the address that answered the
  * probe, `ip -j addr`) and its egress as the kernel chooses it (`ip -j route get DST from SRC iif IN ipproto P sport S
  * dport D`, the same input-path lookup and multipath hash forwarded packets get), with the route's whole next-hop set
- * as the L3 ECMP group (`ip -j route show match DST`) and bonds among the next hops as LAGs (`bonding.ts`).
+ * as the L3 ECMP group (`ip -j route show match DST`; a route through a nexthop object is resolved through `ip -j
+ * nexthop show`, `nexthop-objects.ts`) and bonds among the next hops as LAGs (`bonding.ts`). When the kernel's choice
+ * is a bond, the member the flow hashes to is reproduced from the bond's mode and transmit hash policy
+ * (`bond-hash.ts`).
  *
  * Fallbacks: a responder on a loopback (the router id, when `icmp_errors_use_inbound_ifaddr` is off) stands for the
  * interface toward the source (`ip -j route get SRC`); when the kernel's lookup fails, the egress is the interface
@@ -10,7 +13,8 @@
  */
 import type { EgressAttribute, L2Ecmp, LogicalInterface } from "../telemetry/provider.ts";
 import { ipv4FromString } from "../wire/ipv4-address.ts";
-import { bondBuckets, bondMembersFromLinks, parseBondingStatus } from "./bonding.ts";
+import { bondHashPolicy, bondTransmitMember, policyNeedsMacs } from "./bond-hash.ts";
+import { type BondStatus, bondBuckets, bondMembersFromLinks, parseBondingStatus } from "./bonding.ts";
 import { HopdError, commandError } from "./errors.ts";
 import type { PacketTuple } from "./flow-target.ts";
 import type { InterfaceCounterReader } from "./interface-counters.ts";
@@ -18,12 +22,15 @@ import {
   type InterfaceAddress,
   type LinkInfo,
   type RouteChoice,
+  type RouteEntry,
   parseAddresses,
   parseLinks,
+  parseNeighbourAddress,
   parseRouteGet,
   parseRoutes,
   selectRoute,
 } from "./ip-json.ts";
+import { parseNexthops, resolveNexthop } from "./nexthop-objects.ts";
 import type { HopSystem } from "./system.ts";
 
 /** How long address and link lists are reused, milliseconds. */
@@ -119,10 +126,16 @@ export class ForwardingReader {
     return { name, counters };
   }
 
+  /** The bond's status from `/proc/net/bonding/<bond>`, or null when the file cannot be read. */
+  async bondStatus(bond: string): Promise<BondStatus | null> {
+    const proc = await this.system.readFile(`/proc/net/bonding/${bond}`);
+    return proc === null ? null : parseBondingStatus(proc);
+  }
+
   /** The LAG of a bond: active members with their counters. */
   async lag(bond: string, links: readonly LinkInfo[]): Promise<L2Ecmp> {
-    const proc = await this.system.readFile(`/proc/net/bonding/${bond}`);
-    const members = proc !== null ? parseBondingStatus(proc).members : bondMembersFromLinks(links, bond);
+    const status = await this.bondStatus(bond);
+    const members = status !== null ? status.members : bondMembersFromLinks(links, bond);
     return {
       aeName: bond,
       members: await Promise.all(members.map((m) => this.logical(m.name))),
@@ -148,12 +161,59 @@ export class ForwardingReader {
       return { ingress, route, egress: { members: [], numBuckets: 0, l2Ecmp: [] } };
     }
     const shown = await this.system.run("ip", ["-j", "route", "show", "match", tuple.dst]);
-    const entry = shown.status === 0 ? selectRoute(parseRoutes(shown.stdout), route) : null;
-    const hops = entry?.nexthops ?? [{ dev: route.dev, weight: 1 }];
-    return { ingress, route, egress: await this.#groupOf(hops, route.dev) };
+    const routes = shown.status === 0 ? await this.#resolveNexthopObjects(parseRoutes(shown.stdout)) : [];
+    const entry = selectRoute(routes, route);
+    const hops = entry !== null && entry.nexthops.length > 0 ? entry.nexthops : [{ dev: route.dev, weight: 1 }];
+    const egress = await this.#groupOf(hops, route.dev, entry?.numBuckets);
+    const member = await this.bondMember(route.dev, tuple, route.gateway ?? tuple.dst);
+    if (member !== undefined) egress.chosen = member;
+    return { ingress, route, egress };
   }
 
-  async #groupOf(hops: readonly { dev: string; weight: number }[], chosen: string): Promise<EgressAttribute> {
+  /**
+   * Routes with their next hops taken from their nexthop objects (`ip -j nexthop show`, asked only when a route has an
+   * `nhid`): the object is authoritative (the compat dump lacks a resilient group's buckets); when the table cannot be
+   * read or lacks the id, the route keeps what the dump showed.
+   */
+  async #resolveNexthopObjects(routes: RouteEntry[]): Promise<RouteEntry[]> {
+    if (!routes.some((r) => r.nhid !== undefined)) return routes;
+    const r = await this.system.run("ip", ["-j", "nexthop", "show"]);
+    if (r.status !== 0) return routes;
+    const table = parseNexthops(r.stdout);
+    return routes.map((route) => {
+      const resolved = route.nhid === undefined ? null : resolveNexthop(table, route.nhid);
+      return resolved === null ? route : { ...route, ...resolved };
+    });
+  }
+
+  /**
+   * The member of bond `bond` that `tuple` leaves on toward neighbour `nextHop` (`bond-hash.ts`); undefined when `bond`
+   * is not a bond, its status file cannot be read, or its mode and policy give no reproducible answer. The layer-2
+   * policies read the bond's MAC (`ip -d -j link`) and the neighbour's (`ip -j neigh show to NH dev BOND`).
+   */
+  async bondMember(bond: string, tuple: PacketTuple, nextHop: string): Promise<string | undefined> {
+    const links = await this.links();
+    const link = links.find((l) => l.ifname === bond);
+    if (link?.kind !== "bond") return undefined;
+    const status = await this.bondStatus(bond);
+    if (status === null) return undefined;
+    const frame = { src: tuple.src, dst: tuple.dst, sport: tuple.sport, dport: tuple.dport };
+    const direct = bondTransmitMember(status, frame);
+    if (direct !== undefined || !policyNeedsMacs(bondHashPolicy(status.hashPolicy ?? "layer2"))) return direct;
+    const neigh = await this.system.run("ip", ["-j", "neigh", "show", "to", nextHop, "dev", bond]);
+    const dstMac = neigh.status === 0 ? parseNeighbourAddress(neigh.stdout) : undefined;
+    return bondTransmitMember(status, {
+      ...frame,
+      ...(link.address === undefined ? {} : { srcMac: link.address }),
+      ...(dstMac === undefined ? {} : { dstMac }),
+    });
+  }
+
+  async #groupOf(
+    hops: readonly { dev: string; weight: number }[],
+    chosen: string,
+    numBuckets?: number,
+  ): Promise<EgressAttribute> {
     const links = await this.links();
     const kind = new Map(links.map((l) => [l.ifname, l.kind]));
     const devs = [...new Set(hops.map((h) => h.dev))];
@@ -161,7 +221,7 @@ export class ForwardingReader {
     const bonds = devs.filter((d) => kind.get(d) === "bond");
     return {
       members: await Promise.all(plain.map((d) => this.logical(d))),
-      numBuckets: hops.reduce((n, h) => n + Math.max(1, h.weight), 0),
+      numBuckets: numBuckets ?? hops.reduce((n, h) => n + Math.max(1, h.weight), 0),
       l2Ecmp: await Promise.all(bonds.map((b) => this.lag(b, links))),
       chosen,
     };

@@ -1,8 +1,9 @@
 /**
  * Parsers of iproute2's JSON output (`ip -j`, iproute2 6.1 as in Debian 12) that hopd needs: interface addresses
  * (`ip -j addr`), the kernel's route choice (`ip -j route get …`), a route's next-hop set (`ip -j route show match
- * DST`), and links with their kind and master (`ip -d -j link`). Pure functions over the text; anything unexpected
- * is skipped rather than trusted.
+ * DST`; a route through a nexthop object carries its `nhid`, resolved in `nexthop-objects.ts`), links with their
+ * kind, master and MAC address (`ip -d -j link`), and a neighbour's MAC address (`ip -j neigh show`). Pure functions
+ * over the text; anything unexpected is skipped rather than trusted.
  */
 
 /** One IPv4 address of an interface. */
@@ -83,7 +84,15 @@ export interface RouteEntry {
   /** `10.1.2.0/24`, a host address, or `default`. */
   dst: string;
   prefixlen: number;
+  /**
+   * Next hops as the route dump shows them: empty for a route through a nexthop object when the kernel dumps `nhid`
+   * alone (`net.ipv4.nexthop_compat_mode=0`).
+   */
   nexthops: NextHop[];
+  /** The nexthop object (`ip nexthop`) the route uses, when it uses one. */
+  nhid?: number;
+  /** Hash buckets of the route's group when known from its nexthop object (a resilient group's bucket count). */
+  numBuckets?: number;
 }
 
 function prefixLengthOf(dst: string): number {
@@ -92,7 +101,10 @@ function prefixLengthOf(dst: string): number {
   return slash < 0 ? 32 : Number(dst.slice(slash + 1));
 }
 
-/** Routes of `ip -j route show …` with their next hops (a single-path route gives one). */
+/**
+ * Routes of `ip -j route show …` with their next hops (a single-path route gives one). A route through a nexthop
+ * object keeps its `nhid`, and is kept even with no next hop shown.
+ */
 export function parseRoutes(text: string): RouteEntry[] {
   const out: RouteEntry[] = [];
   for (const r of parseJsonArray(text)) {
@@ -114,7 +126,10 @@ export function parseRoutes(text: string): RouteEntry[] {
       if (str(r.gateway) !== undefined) hop.gateway = str(r.gateway)!;
       hops.push(hop);
     }
-    if (hops.length > 0) out.push({ dst, prefixlen: prefixLengthOf(dst), nexthops: hops });
+    const nhid = num(r.nhid);
+    const entry: RouteEntry = { dst, prefixlen: prefixLengthOf(dst), nexthops: hops };
+    if (nhid !== undefined && Number.isInteger(nhid) && nhid > 0) entry.nhid = nhid;
+    if (hops.length > 0 || entry.nhid !== undefined) out.push(entry);
   }
   return out;
 }
@@ -138,6 +153,8 @@ export function selectRoute(routes: readonly RouteEntry[], choice: RouteChoice):
 export interface LinkInfo {
   ifname: string;
   ifindex: number;
+  /** The link-layer address (`aa:bb:cc:dd:ee:ff` for Ethernet), when shown. */
+  address?: string;
   /** `linkinfo.info_kind`: `bond`, `bridge`, `veth`, `vlan`…; undefined for plain devices. */
   kind?: string;
   /** The master device (bond or bridge) this link is enslaved to. */
@@ -165,6 +182,7 @@ export function parseLinks(text: string): LinkInfo[] {
     const link: LinkInfo = { ifname, ifindex: num(l.ifindex) ?? 0 };
     if (str(l.master) !== undefined) link.master = str(l.master)!;
     if (str(l.operstate) !== undefined) link.operstate = str(l.operstate)!;
+    if (str(l.address) !== undefined) link.address = str(l.address)!;
     const info = isObject(l.linkinfo) ? l.linkinfo : undefined;
     if (info !== undefined) {
       if (str(info.info_kind) !== undefined) link.kind = str(info.info_kind)!;
@@ -183,4 +201,15 @@ export function parseLinks(text: string): LinkInfo[] {
     out.push(link);
   }
   return out;
+}
+
+/**
+ * The link-layer address of the first entry of `ip -j neigh show to ADDR dev DEV` that has one (states `REACHABLE`,
+ * `STALE`, `DELAY`, `PROBE`, `PERMANENT`…; an `INCOMPLETE` or `FAILED` entry has none); undefined otherwise.
+ */
+export function parseNeighbourAddress(text: string): string | undefined {
+  for (const n of parseJsonArray(text)) {
+    if (isObject(n) && str(n.lladdr) !== undefined) return str(n.lladdr);
+  }
+  return undefined;
 }

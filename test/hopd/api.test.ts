@@ -75,7 +75,7 @@ describe("hopd API", () => {
     assert.equal(r.statusCode, 200, r.body);
     const h = r.json();
     assert.equal(h.ingress[0].name, "eno1");
-    assert.equal(h.egress.chosen, "bond0");
+    assert.equal(h.egress.chosen, "enp1s0f1", "the bond member the flow hashes to (layer3+4)");
     assert.deepEqual(h.route, { dev: "bond0", gateway: "10.30.0.1" });
     assert.deepEqual(
       h.egress.l2Ecmp.map((l: { aeName: string; numBuckets: number }) => [l.aeName, l.numBuckets]),
@@ -150,7 +150,7 @@ describe("hopd API", () => {
     });
     assert.equal(piggyback.statusCode, 200, "a mirror that cannot start does not cost the hop its telemetry");
     assert.equal(piggyback.json().mirrorError.code, "ERR_HOPD_MIRROR");
-    assert.equal(piggyback.json().egress.chosen, "bond0");
+    assert.equal(piggyback.json().egress.chosen, "enp1s0f1", "the bond member the flow hashes to (layer3+4)");
     const notJson = await hopd.server.app.inject({
       method: "POST",
       url: "/v1/hop",

@@ -39,7 +39,7 @@ describe("HopdProvider against hopd", () => {
     const t = await p.hop({ responder: "10.40.0.1", target: TARGET, bwIngress: true });
     assert.ok(t);
     assert.equal(t.ingress[0]?.name, "eno1");
-    assert.equal(t.egress.chosen, "bond0");
+    assert.equal(t.egress.chosen, "enp1s0f1", "the bond member the flow hashes to (layer3+4)");
     assert.equal(t.egress.l2Ecmp.length, 2);
     assert.equal(t.bandwidth?.counter, 0);
     assert.equal(t.timestampType, "NTP");

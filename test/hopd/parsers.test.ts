@@ -10,7 +10,14 @@ import { bondBuckets, bondMembersFromLinks, parseBondingStatus } from "../../src
 import { parseAdjtimex, parsePmcTimeStatus, parseTimedatectl } from "../../src/hopd/clock-sync.ts";
 import { cpuPercent, parseMeminfoPercent, parseProcStat } from "../../src/hopd/device-info.ts";
 import { inSubnet, interfaceToward, ownerOf } from "../../src/hopd/forwarding.ts";
-import { parseAddresses, parseLinks, parseRouteGet, parseRoutes, selectRoute } from "../../src/hopd/ip-json.ts";
+import {
+  parseAddresses,
+  parseLinks,
+  parseNeighbourAddress,
+  parseRouteGet,
+  parseRoutes,
+  selectRoute,
+} from "../../src/hopd/ip-json.ts";
 import { fixture } from "./fake-system.ts";
 
 describe("ip -j parsers", () => {
@@ -81,6 +88,14 @@ describe("ip -j parsers", () => {
       { name: "enp2s0f1", up: false },
     ]);
     assert.deepEqual(bondMembersFromLinks(links, "eno1"), []);
+    assert.equal(bond0?.address, "52:54:00:12:34:56");
+  });
+
+  test("neighbour address: the lladdr of a resolved entry, none for INCOMPLETE or absent", () => {
+    assert.equal(parseNeighbourAddress(fixture("ip-neigh-show-reachable.json")), "00:1c:73:aa:bb:0d");
+    assert.equal(parseNeighbourAddress(fixture("ip-neigh-show-incomplete.json")), undefined);
+    assert.equal(parseNeighbourAddress("[]"), undefined);
+    assert.equal(parseNeighbourAddress("not json"), undefined);
   });
 });
 
@@ -95,6 +110,20 @@ describe("bonding driver status", () => {
       { name: "enp1s0f2", up: false },
     ]);
     assert.equal(bondBuckets(s.members), 2);
+  });
+
+  test("802.3ad: a member of the active aggregator that is not distributing yet carries no traffic", () => {
+    // enp1s0f1's actor port state 63 (0x3f) becomes 15 (0x0f: collecting and distributing bits clear).
+    const text = fixture("proc-net-bonding-bond0.txt").replace(
+      /(Slave Interface: enp1s0f1[\s\S]*?details actor lacp pdu:[\s\S]*?port state: )63/,
+      "$115",
+    );
+    assert.match(text, /port state: 15/);
+    assert.deepEqual(
+      parseBondingStatus(text).members.map((m) => m.up),
+      [true, false, false],
+      "the partner's port state (61) does not count",
+    );
   });
 
   test("active-backup: only the currently active member", () => {

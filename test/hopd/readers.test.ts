@@ -113,7 +113,9 @@ describe("interface counters", () => {
 });
 
 /** A router with two bonds and a plain interface in its ECMP group (fixtures *-bonds.*). */
-function bondRouter(options: { procBonding?: boolean; routeGet?: boolean } = {}): FakeSystem {
+function bondRouter(
+  options: { procBonding?: boolean; routeGet?: boolean; proc?: string; neighbour?: string } = {},
+): FakeSystem {
   const sys = new FakeSystem((p, a) => {
     if (p !== "ip") return undefined;
     const cmd = a.join(" ");
@@ -125,12 +127,16 @@ function bondRouter(options: { procBonding?: boolean; routeGet?: boolean } = {})
         : ok(fixture("ip-route-get-bonds.json"));
     }
     if (cmd === "-j route show match 10.20.5.9") return ok(fixture("ip-route-show-match-bonds.json"));
+    if (cmd === "-j neigh show to 10.30.0.1 dev bond0")
+      return ok(fixture(options.neighbour ?? "ip-neigh-show-reachable.json"));
     return failed(`unexpected: ip ${cmd}`);
   });
   for (const n of ["enp1s0f0", "enp1s0f1", "enp1s0f2", "enp2s0f0", "enp2s0f1", "bond0", "bond1", "eno1"]) {
     sys.addInterface(n, { ...STATS, rx_packets: n.length * 100 });
   }
-  if (options.procBonding !== false) sys.files.set("/proc/net/bonding/bond0", fixture("proc-net-bonding-bond0.txt"));
+  if (options.procBonding !== false) {
+    sys.files.set("/proc/net/bonding/bond0", options.proc ?? fixture("proc-net-bonding-bond0.txt"));
+  }
   return sys;
 }
 
@@ -148,7 +154,8 @@ describe("forwarding", () => {
       ["eno1"],
     );
     assert.equal(f.egress.numBuckets, 4, "weights 1 + 1 + 2");
-    assert.equal(f.egress.chosen, "bond0");
+    // layer3+4 over the active aggregator's enp1s0f0, enp1s0f1: hash 0x5ad8828b (bond-hash.test.ts, vector A) is odd.
+    assert.equal(f.egress.chosen, "enp1s0f1");
     const lags = f.egress.l2Ecmp.map((l) => [l.aeName, l.numBuckets, l.members.map((m) => m.name)]);
     assert.deepEqual(lags, [
       ["bond0", 2, ["enp1s0f0", "enp1s0f1", "enp1s0f2"]],
@@ -157,13 +164,35 @@ describe("forwarding", () => {
     assert.equal(f.egress.l2Ecmp[0]?.members[0]?.counters.rxPkts, "enp1s0f0".length * 100);
   });
 
-  test("no /proc/net/bonding: members from ip -d -j link", async () => {
+  test("no /proc/net/bonding: members from ip -d -j link; the bond itself is chosen", async () => {
     const sys = bondRouter({ procBonding: false });
     const f = await new ForwardingReader(sys, new InterfaceCounterReader(sys)).forwarding(TUPLE, "10.40.0.1");
     assert.deepEqual(
       f.egress.l2Ecmp.map((l) => l.numBuckets),
       [2, 1],
     );
+    assert.equal(f.egress.chosen, "bond0", "without the status file the slave order is unknown");
+  });
+
+  test("layer2+3: the bond's MAC and the gateway's neighbour entry; no neighbour, no member", async () => {
+    const proc = fixture("proc-net-bonding-bond0.txt").replace("layer3+4 (1)", "layer2+3 (2)");
+    const sys = bondRouter({ proc });
+    const f = await new ForwardingReader(sys, new InterfaceCounterReader(sys)).forwarding(TUPLE, "10.40.0.1");
+    // bond0 52:54:00:12:34:56, gateway 00:1c:73:aa:bb:0d: hash 0x0e0b3f64 (bond-hash.test.ts, vector C) is even.
+    assert.equal(f.egress.chosen, "enp1s0f0");
+    assert.ok(sys.calls.some((c) => c.args.join(" ") === "-j neigh show to 10.30.0.1 dev bond0"));
+    const unresolved = bondRouter({ proc, neighbour: "ip-neigh-show-incomplete.json" });
+    const g = await new ForwardingReader(unresolved, new InterfaceCounterReader(unresolved)).forwarding(
+      TUPLE,
+      "10.40.0.1",
+    );
+    assert.equal(g.egress.chosen, "bond0");
+  });
+
+  test("active-backup: the currently active member", async () => {
+    const sys = bondRouter({ proc: fixture("proc-net-bonding-active-backup.txt") });
+    const f = await new ForwardingReader(sys, new InterfaceCounterReader(sys)).forwarding(TUPLE, "10.40.0.1");
+    assert.equal(f.egress.chosen, "eth0");
   });
 
   test("the kernel cannot say: the egress is the interface toward the next responder", async () => {
