@@ -3,12 +3,15 @@
  *
  * - `all` (the default, and what a configuration without `scale-out` means): today's single process; nothing here runs.
  * - `receiver`: every interface's UDP listeners feed a stream receiver (src/scale/stream-receiver.ts) whose records are
- *   published to JetStream by one process-wide publisher with its disk buffer; no record files are written.
+ *   published to JetStream by one process-wide publisher with its disk buffer; no record files are written. With
+ *   `processes` above 1 this runs in each node:cluster worker (src/scale/receiver-cluster.ts), whose listeners then
+ *   share the primary's UDP sockets instead of binding exclusively.
  * - `writer`: no UDP sockets; every interface consumes its records from JetStream (src/scale/stream-writer.ts) into its
  *   record files, which rotate and ship as usual.
  *
  * Either role adds `GET /api/v1/scale-out` and `flowlens_collector_jetstream_*` metrics (src/scale/scale-status.ts).
  */
+import cluster from "node:cluster";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { HttpServer } from "../runtime/http.ts";
@@ -20,6 +23,7 @@ import { NatsLink } from "../scale/nats-link.ts";
 import { RecordPublisher } from "../scale/record-publisher.ts";
 import { ensureRecordStream } from "../scale/record-stream-setup.ts";
 import { collectorScaleOutSchema, type CollectorScaleOutConfig } from "../scale/scale-config.ts";
+import { receiverWorkerIdentity } from "../scale/receiver-worker.ts";
 import { registerScaleOutStatus, type ScaleOutStatus } from "../scale/scale-status.ts";
 import { SpoolBuffer } from "../scale/spool-buffer.ts";
 import { StreamReceiver } from "../scale/stream-receiver.ts";
@@ -66,6 +70,8 @@ function receiverRole(
   log: RateLimitedLog,
 ): ScaleRole {
   const r = scale.receiver;
+  const sharedListen = scale.processes > 1 && cluster.isWorker;
+  const worker = sharedListen ? receiverWorkerIdentity() : undefined;
   const spool = SpoolBuffer.open({
     directory: r["buffer-directory"] ?? join(config["spool-directory"], "jetstream-buffer"),
     maxBytes: r["buffer-limit"],
@@ -95,6 +101,7 @@ function receiverRole(
   const status = (): ScaleOutStatus => ({
     role: "receiver",
     connected: link.connected,
+    ...(worker === undefined ? {} : { worker: { index: worker.index, processes: scale.processes } }),
     publisher: {
       ...publisher.counters,
       bufferBytes: publisher.bufferedBytes,
@@ -113,6 +120,7 @@ function receiverRole(
           batchRecords: r["batch-records"],
           lingerMs: r.linger,
           publish: (m) => publisher.publish(m),
+          sharedListen,
           clock: o.clock,
           log: o.log,
         }),

@@ -79,15 +79,33 @@ export const writerConsumeSchema = z.strictObject({
   "ack-wait": durationSchema({ min: "1s", max: "1h" }).default(30_000),
 });
 
+/** Most receiver worker processes one collector may run (`scale-out.processes`). */
+export const MAX_RECEIVER_PROCESSES = 64;
+
 /** The collector's `scale-out` section. */
-export const collectorScaleOutSchema = z.strictObject({
-  /** `all`: today's single process (NATS not used); `receiver`: UDP → stream; `writer`: stream → record files → FTP. */
-  role: z.enum(["all", "receiver", "writer"]).default("all"),
-  nats: natsConnectionSchema.prefault({}),
-  stream: recordStreamSchema.prefault({}),
-  receiver: receiverPublishSchema.prefault({}),
-  writer: writerConsumeSchema.prefault({}),
-});
+export const collectorScaleOutSchema = z
+  .strictObject({
+    /** `all`: today's single process (NATS not used); `receiver`: UDP → stream; `writer`: stream → record files → FTP. */
+    role: z.enum(["all", "receiver", "writer"]).default("all"),
+    /**
+     * Receiver processes sharing the interfaces' UDP sockets (node:cluster workers, src/scale/receiver-cluster.ts),
+     * 1 to {@link MAX_RECEIVER_PROCESSES}; more than 1 only with `role: receiver` (default 1: no workers).
+     */
+    processes: z.number().int().min(1).max(MAX_RECEIVER_PROCESSES).default(1),
+    nats: natsConnectionSchema.prefault({}),
+    stream: recordStreamSchema.prefault({}),
+    receiver: receiverPublishSchema.prefault({}),
+    writer: writerConsumeSchema.prefault({}),
+  })
+  .superRefine((s, ctx) => {
+    if (s.processes > 1 && s.role !== "receiver") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["processes"],
+        message: `more than one process only with role receiver (role is ${s.role})`,
+      });
+    }
+  });
 
 /** The path stream of the agents. */
 export const pathStreamSchema = z.strictObject({

@@ -29,6 +29,11 @@ export interface ScaleOutStatus {
     /** Publishes awaiting their acknowledgement. */
     inflight: number;
   };
+  /**
+   * A receiver worker of `scale-out.processes` (src/scale/receiver-cluster.ts): its index (0 to `processes - 1`) and
+   * the number of workers; its per-input sequence figures are not tracked (zero).
+   */
+  worker?: { index: number; processes: number };
   /** Writer role: per interface. */
   writers?: { interface: string; messages: number; records: number; repeats: number; rejected: number }[];
 }

@@ -3,6 +3,10 @@
  * sequence tracking and drop counters as the single process (src/collector/receive/), but the records go to a
  * {@link RecordBatcher} (and from there to JetStream) instead of record files. It has the shape the interface runtime
  * expects of a receiver (`tick`, `clear`, `snapshot`, `close`), so `show services flow-collector` reports it as usual.
+ *
+ * With `sharedListen` (a receiver worker of `scale-out.processes`) the worker sees only the datagrams the kernel gave it
+ * from the shared socket, so an exporter's sequence numbers have gaps the other workers filled: the per-input sequence
+ * figures (in order, lost, out of order, resets) would be false alarms, and are reported as zero (not tracked).
  */
 import type { RateLimitedLog } from "../runtime/rate-limited-log.ts";
 import type { CollectorInterfaceConfig } from "../collector/config.ts";
@@ -21,6 +25,11 @@ export interface StreamReceiverOptions {
   batchRecords: number;
   lingerMs: number;
   publish: (message: SpooledMessage) => void;
+  /**
+   * Share the UDP sockets with the other node:cluster workers (`scale-out.processes` > 1; default false); the
+   * per-input sequence figures are then reported as zero.
+   */
+  sharedListen?: boolean;
   clock?: Clock;
   log?: RateLimitedLog;
 }
@@ -31,12 +40,20 @@ export class StreamReceiver {
   readonly pipeline: DatagramPipeline;
   readonly batcher: RecordBatcher;
   readonly #listener: UdpListener;
+  readonly #sequenceTracked: boolean;
 
-  private constructor(status: ReceiverStatus, pipeline: DatagramPipeline, batcher: RecordBatcher, l: UdpListener) {
+  private constructor(
+    status: ReceiverStatus,
+    pipeline: DatagramPipeline,
+    batcher: RecordBatcher,
+    l: UdpListener,
+    sequenceTracked: boolean,
+  ) {
     this.status = status;
     this.pipeline = pipeline;
     this.batcher = batcher;
     this.#listener = l;
+    this.#sequenceTracked = sequenceTracked;
   }
 
   /**
@@ -64,9 +81,10 @@ export class StreamReceiver {
       },
       clock,
       log: o.log,
+      exclusive: !(o.sharedListen ?? false),
     });
     status.listeners = listener.listeners.map((l) => ({ ...l }));
-    return new StreamReceiver(status, pipeline, batcher, listener);
+    return new StreamReceiver(status, pipeline, batcher, listener, !(o.sharedListen ?? false));
   }
 
   tick(nowMs: number): void {
@@ -77,8 +95,12 @@ export class StreamReceiver {
     this.pipeline.clear(nowMs);
   }
 
+  /** The receive figures; sequence figures zero with `sharedListen` (see the module comment). */
   snapshot(): ReceiverStatusSnapshot {
-    return this.status.snapshot();
+    const s = this.status.snapshot();
+    if (this.#sequenceTracked) return s;
+    for (const i of s.inputs) i.sequence = { inOrder: 0, lost: 0, outOfOrder: 0, resets: 0 };
+    return s;
   }
 
   /** Closes the sockets and publishes the open batches. */

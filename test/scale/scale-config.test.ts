@@ -41,6 +41,23 @@ describe("scale-out configuration", () => {
     assert.equal(c?.stream["duplicate-window"], 120_000);
     assert.equal(c?.receiver["buffer-limit"], 1024 ** 3);
     assert.equal(c?.writer["ack-wait"], 30_000);
+    assert.equal(c?.processes, 1);
+  });
+
+  it("takes receiver processes only with role receiver", () => {
+    assert.equal(load(`${MINIMAL}scale-out: { role: receiver, processes: 4 }\n`)["scale-out"]?.processes, 4);
+    const refused = (section: string, line: RegExp) =>
+      assert.throws(
+        () => load(`${MINIMAL}scale-out: ${section}\n`),
+        (e: Error) => line.test(e.message),
+      );
+    refused("{ role: writer, processes: 2 }", /^scale-out\.processes: more than one process only with role receiver/m);
+    refused(
+      "{ processes: 2 }",
+      /^scale-out\.processes: more than one process only with role receiver \(role is all\)$/m,
+    );
+    refused("{ role: receiver, processes: 0 }", /^scale-out\.processes: /m);
+    refused("{ role: receiver, processes: 65 }", /^scale-out\.processes: /m);
   });
 
   it("refuses bad values and unknown keys with path: message lines", () => {

@@ -37,12 +37,21 @@ export interface ScaleCollectorOptions {
   fetchBatch?: number;
   /** Archive directory the writer (or single process) ships to. */
   archive: string;
+  /** `scale-out.processes` (receiver workers sharing the UDP port; default 1). */
+  processes?: number;
+  /** `log-level` (default warn). */
+  logLevel?: string;
 }
 
 /** A validated collector configuration for one role; state under `dir`. */
 export function scaleCollectorConfig(o: ScaleCollectorOptions): CollectorConfig {
-  return collectorConfigSchema.parse({
-    "log-level": "warn",
+  return collectorConfigSchema.parse(scaleCollectorDocument(o));
+}
+
+/** The configuration document of {@link scaleCollectorConfig} before validation (JSON is YAML: write it to a file). */
+export function scaleCollectorDocument(o: ScaleCollectorOptions): Record<string, unknown> {
+  return {
+    "log-level": o.logLevel ?? "warn",
     "spool-directory": join(o.dir, "spool"),
     admin: { host: "127.0.0.1", port: 0 },
     interfaces: {
@@ -61,6 +70,7 @@ export function scaleCollectorConfig(o: ScaleCollectorOptions): CollectorConfig 
       : {
           "scale-out": {
             role: o.role,
+            ...(o.processes === undefined ? {} : { processes: o.processes }),
             nats: { servers: o.servers ?? [], "reconnect-wait": "100ms" },
             stream: { replicas: o.replicas ?? 1, "duplicate-window": "2m" },
             receiver: {
@@ -72,7 +82,7 @@ export function scaleCollectorConfig(o: ScaleCollectorOptions): CollectorConfig 
             writer: { "ack-wait": o.ackWait ?? "3s", "fetch-batch": o.fetchBatch ?? 64 },
           },
         }),
-  });
+  };
 }
 
 /** A logger that keeps its lines (tests print them on failure). */

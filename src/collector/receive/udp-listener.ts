@@ -67,6 +67,13 @@ export interface UdpListenerOptions {
   readonly clock?: Clock;
   /** Rate-limited log of socket errors and of a receive buffer granted below the request. */
   readonly log?: RateLimitedLog;
+  /**
+   * Bind exclusively (default true). False only in the receiver workers of `scale-out.processes` (node:cluster): the
+   * primary process then owns one socket per address and shares its handle with every worker binding the same
+   * address, so the workers read from that one socket and each datagram goes to one of them. Outside a cluster worker
+   * the flag changes nothing; with true a second worker binding the address gets `EADDRINUSE`.
+   */
+  readonly exclusive?: boolean;
 }
 
 function formatAddress(socket: Socket): string {
@@ -74,7 +81,7 @@ function formatAddress(socket: Socket): string {
   return a.family === "IPv6" ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
-function bind(socket: Socket, where: ListenAddress, text: string): Promise<void> {
+function bind(socket: Socket, where: ListenAddress, text: string, exclusive: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => {
       socket.off("listening", onListening);
@@ -86,7 +93,7 @@ function bind(socket: Socket, where: ListenAddress, text: string): Promise<void>
     };
     socket.once("error", onError);
     socket.once("listening", onListening);
-    socket.bind({ port: where.port, address: where.host, exclusive: true });
+    socket.bind({ port: where.port, address: where.host, exclusive });
   });
 }
 
@@ -124,7 +131,7 @@ export class UdpListener {
         const where = parseListenAddress(text);
         const socket = createSocket({ type: where.type, ipv6Only: where.type === "udp6" && isAnyV6(where.host) });
         sockets.push(socket);
-        await bind(socket, where, text);
+        await bind(socket, where, text, options.exclusive ?? true);
         const address = formatAddress(socket);
         const receiveBuffer = setReceiveBuffer(socket, options.receiveBuffer, address, options.log);
         listeners.push({ address, receiveBuffer });
