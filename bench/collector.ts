@@ -3,8 +3,8 @@
  * v5 datagrams of 30 records are sent over loopback at increasing rates for a few seconds each, to a fresh flowlens
  * collector (gzip record files) and to a fresh `nfcapd -B 4194304` (the same 4 MiB receive buffer); the highest rate at
  * which every record arrived is each one's loss-free rate. Also CPU seconds per million records (all threads of the
- * receiving process, from the start of the step's sending until its last record was counted: start-up excluded) and peak
- * memory (VmHWM) at its highest loss-free step. The sender is a separate process (bench/udp-blaster.ts).
+ * receiving process, from the start of the step's sending until its last record was counted: start-up excluded; for
+ * flowlens also its main thread's alone) and peak memory (VmHWM) at its highest loss-free step. The sender is a separate process (bench/udp-blaster.ts).
  *
  * Environment: `FLOWLENS_BENCH_GZIP_LEVEL` (default 6) and `FLOWLENS_BENCH_WORKERS` (the interface's `workers`, render
  * worker threads; default the collector's own default) configure flowlens; `FLOWLENS_BENCH_ONLY=flowlens|nfcapd` runs
@@ -32,6 +32,8 @@ interface Step {
   sent: number;
   received: number;
   cpuSeconds: number;
+  /** Of those, the main thread's (flowlens: the thread that receives, checks, tracks and appends). */
+  mainCpuSeconds?: number;
   peakRssBytes: number;
   /** Time from the sender's end until the last record was counted (flowlens), ms. */
   drainMs?: number;
@@ -40,12 +42,18 @@ interface Step {
   noMemory?: number;
 }
 
-function procStats(pid: number): { cpuSeconds: number; peakRssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** utime + stime of a /proc stat file, seconds. */
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function procStats(pid: number): { cpuSeconds: number; mainCpuSeconds: number; peakRssBytes: number } {
+  const cpuSeconds = statCpuSeconds(`/proc/${pid}/stat`);
+  const mainCpuSeconds = statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return { cpuSeconds, peakRssBytes: Number(hwm?.[1] ?? 0) * 1024 };
+  return { cpuSeconds, mainCpuSeconds, peakRssBytes: Number(hwm?.[1] ?? 0) * 1024 };
 }
 
 function blast(port: number, rate: number): number {
@@ -113,6 +121,7 @@ transfer-log-archive: { directory: ${JSON.stringify(join(dir, "fl/log"))} }
     }
     const after = procStats(pid);
     const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const mainCpuSeconds = after.mainCpuSeconds - before.mainCpuSeconds;
     const status = await figures();
     const unseen = sent / 30 - status.input.packets.total;
     const noMemory = status.drops.noMemory;
@@ -121,6 +130,7 @@ transfer-log-archive: { directory: ${JSON.stringify(join(dir, "fl/log"))} }
       sent,
       received,
       cpuSeconds,
+      mainCpuSeconds,
       peakRssBytes: after.peakRssBytes,
       drainMs: lastAt - sentAt,
       unseen,
@@ -174,7 +184,7 @@ export async function runCollectorBench(): Promise<void> {
     const line = (name: string, s: Step | undefined) =>
       s === undefined
         ? `  ${name}: no loss-free step`
-        : `  ${name.padEnd(8)} loss-free at ${(s.rate * 30).toLocaleString("en")} records/s; ${((s.cpuSeconds / s.received) * 1e6).toFixed(2)} CPU s per million records; peak RSS ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB`;
+        : `  ${name.padEnd(8)} loss-free at ${(s.rate * 30).toLocaleString("en")} records/s; ${((s.cpuSeconds / s.received) * 1e6).toFixed(2)} CPU s per million records${s.mainCpuSeconds === undefined ? "" : ` (main thread ${((s.mainCpuSeconds / s.received) * 1e6).toFixed(2)})`}; peak RSS ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB`;
     if (ONLY !== "nfcapd") console.log(line("flowlens", fl));
     if (ONLY !== "flowlens") console.log(line("nfcapd", nf));
     if (fl !== undefined && nf !== undefined)

@@ -13,7 +13,7 @@ import { runScaleBench } from "./scale.ts";
 import { runTraceBench } from "./trace.ts";
 import type { Benchmark } from "./types.ts";
 
-const MODULES = ["./netflow.ts", "./capture.ts"];
+const MODULES = ["./netflow.ts", "./sequence-tracker.ts", "./capture.ts"];
 
 async function loadBenchmarks(): Promise<Benchmark[]> {
   const all: Benchmark[] = [];

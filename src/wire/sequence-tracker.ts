@@ -10,7 +10,7 @@
  * expected; it does not move the expectation, and its records are credited back against the loss counted for the gap
  * it fills); or `reset` (a jump beyond those windows either way, or an exporter restart seen as its uptime going
  * backwards), after which the stream resynchronises. All arithmetic is modulo 2^32, so neither the counter wrap nor
- * reordering is ever mistaken for billions of lost flows. Pure: no clock, no I/O; the state is the tracker's map.
+ * reordering is ever mistaken for billions of lost flows. Pure: no clock, no I/O; the state is the tracker's maps.
  */
 
 /** How a datagram relates to its stream. */
@@ -83,10 +83,19 @@ export interface SequenceTrackerOptions {
   maxStreams?: number;
 }
 
+/** One stream's state; also a node of the tracker's least-recently-seen list. */
 interface StreamState {
+  /** {@link sequenceStreamKey} of the stream, built once when it is first seen. */
+  readonly key: string;
   expected: number;
   sysUptime: number | undefined;
-  counters: SequenceCounters;
+  readonly counters: SequenceCounters;
+  /** Neighbours in the recency list (head = least recently seen). */
+  prev: StreamState | null;
+  next: StreamState | null;
+  /** Where the numeric index holds it: exporter and slot, or undefined for streams found by key only. */
+  exporter: string | undefined;
+  slot: number;
 }
 
 function newCounters(): SequenceCounters {
@@ -112,9 +121,37 @@ export function sequenceStreamKey(
   return o.stream === undefined ? base : `${base}|${o.stream}`;
 }
 
-/** Tracks flow sequence numbers per stream; see the module comment for the classification. */
+/** Distinct stream tags given numeric ids; datagrams with further tags are tracked by their string key instead. */
+const MAX_TAGS = 4096;
+
+/**
+ * Tracks flow sequence numbers per stream; see the module comment for the classification.
+ *
+ * Per datagram nothing is allocated by {@link track} (and {@link observe} allocates only its verdict): a stream is
+ * found through a map by exporter and then a map by a number made of the tag, engine type and engine id (the tag's
+ * number is assigned once per distinct tag), or straight away when it is the stream of the previous datagram, and
+ * the least-recently-seen order is a linked list of the stream states. The string key of {@link sequenceStreamKey}
+ * is built once per stream. Observations whose parts the number cannot hold (an engine type or id that is not an
+ * integer 0..255, an exporter or tag containing `|`, more than 4,096 distinct tags) are tracked by their string key,
+ * so streams are told apart exactly as their keys are.
+ */
 export class SequenceTracker {
-  private readonly streams = new Map<string, StreamState>();
+  /** Every stream by its string key (used for lookups by key and for observations outside the numeric index). */
+  private readonly byKey = new Map<string, StreamState>();
+  /** The numeric index: exporter, then tag id << 16 | engine type << 8 | engine id. */
+  private readonly byExporter = new Map<string, Map<number, StreamState>>();
+  /** Numeric ids of the stream tags (1, 2, ...; 0 is "no tag"). */
+  private readonly tags = new Map<string, number>();
+  /** Least and most recently seen streams. */
+  private head: StreamState | null = null;
+  private tail: StreamState | null = null;
+  /** The stream of the previous datagram when it is in the numeric index. */
+  private last: StreamState | null = null;
+  /** What {@link track} found for the last datagram. */
+  private lost = 0;
+  private late = 0;
+  private reason: "jump" | "restart" = "jump";
+  private expectedBefore = 0;
   private readonly maxGap: number;
   private readonly reorderWindow: number;
   private readonly restartToleranceMs: number;
@@ -129,101 +166,242 @@ export class SequenceTracker {
 
   /** Classifies one datagram and updates its stream's state and counters. */
   observe(o: SequenceObservation): SequenceVerdict {
-    const key = sequenceStreamKey(o);
+    const kind = this.track(o);
+    switch (kind) {
+      case "first":
+        return { kind, lost: 0, late: 0 };
+      case "reset":
+        return { kind, lost: 0, late: 0, reason: this.reason, expected: this.expectedBefore };
+      default:
+        return { kind, lost: this.lost, late: this.late, expected: this.expectedBefore };
+    }
+  }
+
+  /**
+   * Like {@link observe}, without building a verdict: returns the kind; the flows lost before the datagram and how
+   * far it lies behind are then {@link lastLost} and {@link lastLate}.
+   */
+  track(o: SequenceObservation): SequenceKind {
     const seq = o.flowSequence >>> 0;
     const count = Math.max(0, o.count | 0);
-    let s = this.streams.get(key);
-    if (s === undefined) {
-      s = { expected: 0, sysUptime: undefined, counters: newCounters() };
-      this.remember(key, s);
-      this.account(s, count);
+    const sysUptime = o.sysUptime;
+    const slot = this.slotOf(o);
+    let s = this.find(o, slot);
+    this.lost = 0;
+    this.late = 0;
+    if (s === null) {
+      s = this.create(o, slot);
+      s.counters.datagrams++;
+      s.counters.records += count;
       s.counters.inOrder++;
-      this.advance(s, seq, count, o.sysUptime);
-      return { kind: "first", lost: 0, late: 0 };
+      s.expected = (seq + count) >>> 0;
+      if (sysUptime !== undefined) s.sysUptime = sysUptime >>> 0;
+      return "first";
     }
-    this.streams.delete(key); // re-insert: the map's order is least recently seen first
-    this.streams.set(key, s);
-    this.account(s, count);
+    const c = s.counters;
+    c.datagrams++;
+    c.records += count;
     const expected = s.expected;
-    const verdict = this.classify(s, seq, o.sysUptime);
-    if (verdict.kind === "out-of-order") {
-      s.counters.outOfOrder++;
-      s.counters.lateRecords += count;
-      s.counters.netLostRecords = Math.max(0, s.counters.netLostRecords - count);
-      return { ...verdict, expected };
-    }
-    if (verdict.kind === "in-order") s.counters.inOrder++;
-    else if (verdict.kind === "lost") {
-      s.counters.lossEvents++;
-      s.counters.lostRecords += verdict.lost;
-      s.counters.netLostRecords += verdict.lost;
+    this.expectedBefore = expected;
+    let kind: SequenceKind;
+    // Signed difference: an uptime wrap (4294967000 -> 200) moves forward, a reboot moves back.
+    if (
+      sysUptime !== undefined &&
+      s.sysUptime !== undefined &&
+      ((s.sysUptime - sysUptime) | 0) > this.restartToleranceMs
+    ) {
+      kind = "reset";
+      this.reason = "restart";
+      c.resets++;
+      c.restarts++;
     } else {
-      s.counters.resets++;
-      if (verdict.reason === "restart") s.counters.restarts++;
+      const ahead = (seq - expected) >>> 0;
+      const behind = (expected - seq) >>> 0;
+      if (ahead === 0) {
+        kind = "in-order";
+        c.inOrder++;
+      } else if (behind <= this.reorderWindow) {
+        // Late: the expectation stays; its records may fill a gap counted as lost.
+        this.late = behind;
+        c.outOfOrder++;
+        c.lateRecords += count;
+        c.netLostRecords = Math.max(0, c.netLostRecords - count);
+        return "out-of-order";
+      } else if (ahead <= this.maxGap) {
+        kind = "lost";
+        this.lost = ahead;
+        c.lossEvents++;
+        c.lostRecords += ahead;
+        c.netLostRecords += ahead;
+      } else {
+        kind = "reset";
+        this.reason = "jump";
+        c.resets++;
+      }
     }
-    this.advance(s, seq, count, o.sysUptime);
-    return { ...verdict, expected };
-  }
-
-  private classify(s: StreamState, seq: number, sysUptime: number | undefined): SequenceVerdict {
-    if (sysUptime !== undefined && s.sysUptime !== undefined) {
-      // Signed difference: an uptime wrap (4294967000 -> 200) moves forward, a reboot moves back.
-      const back = (s.sysUptime - sysUptime) | 0;
-      if (back > this.restartToleranceMs) return { kind: "reset", lost: 0, late: 0, reason: "restart" };
-    }
-    const ahead = (seq - s.expected) >>> 0;
-    if (ahead === 0) return { kind: "in-order", lost: 0, late: 0 };
-    const behind = (s.expected - seq) >>> 0;
-    if (behind <= this.reorderWindow) return { kind: "out-of-order", lost: 0, late: behind };
-    if (ahead <= this.maxGap) return { kind: "lost", lost: ahead, late: 0 };
-    return { kind: "reset", lost: 0, late: 0, reason: "jump" };
-  }
-
-  private account(s: StreamState, count: number): void {
-    s.counters.datagrams++;
-    s.counters.records += count;
-  }
-
-  private advance(s: StreamState, seq: number, count: number, sysUptime: number | undefined): void {
     s.expected = (seq + count) >>> 0;
     if (sysUptime !== undefined) s.sysUptime = sysUptime >>> 0;
+    return kind;
   }
 
-  private remember(key: string, s: StreamState): void {
-    this.streams.set(key, s);
-    while (this.streams.size > this.maxStreams) {
-      const oldest = this.streams.keys().next().value as string;
-      this.streams.delete(oldest);
+  /** Flows missing before the datagram last passed to {@link track} (`lost` only, else 0). */
+  get lastLost(): number {
+    return this.lost;
+  }
+
+  /** Flows the datagram last passed to {@link track} lay behind the expected sequence (`out-of-order` only, else 0). */
+  get lastLate(): number {
+    return this.late;
+  }
+
+  /** The tracked stream of `o` (`slot`: see {@link slotOf}), made the most recently seen; null when it is new. */
+  private find(o: SequenceObservation, slot: number): StreamState | null {
+    const exporter = o.exporter;
+    let s: StreamState | undefined;
+    const last = this.last;
+    if (slot >= 0 && last !== null && last.slot === slot && last.exporter === exporter) s = last;
+    else {
+      if (slot >= 0) s = this.byExporter.get(exporter)?.get(slot);
+      if (s === undefined) {
+        s = this.byKey.get(sequenceStreamKey(o));
+        if (s === undefined) return null;
+        // Seen before under the same key by an observation outside the numeric index: index it from now on.
+        if (slot >= 0 && !exporter.includes("|")) this.index(s, exporter, slot);
+      }
+      if (s.exporter !== undefined) this.last = s;
+    }
+    this.touch(s);
+    return s;
+  }
+
+  /** The stream's number in the numeric index, or -1 when the observation is tracked by its string key only. */
+  private slotOf(o: SequenceObservation): number {
+    const type = o.engineType;
+    const id = o.engineId;
+    if ((type & 0xff) !== type || (id & 0xff) !== id) return -1;
+    const stream = o.stream;
+    let tag = 0;
+    if (stream !== undefined) {
+      const known = this.tags.get(stream);
+      if (known !== undefined) tag = known;
+      else if (this.tags.size < MAX_TAGS && !stream.includes("|")) {
+        tag = this.tags.size + 1;
+        this.tags.set(stream, tag);
+      } else return -1;
+    }
+    return tag * 0x10000 + (type << 8) + id;
+  }
+
+  /** A new stream for `o`, most recently seen; the least recently seen are forgotten beyond `maxStreams`. */
+  private create(o: SequenceObservation, slot: number): StreamState {
+    const s: StreamState = {
+      key: sequenceStreamKey(o),
+      expected: 0,
+      sysUptime: undefined,
+      counters: newCounters(),
+      prev: null,
+      next: null,
+      exporter: undefined,
+      slot: -1,
+    };
+    this.byKey.set(s.key, s);
+    this.append(s);
+    if (slot >= 0 && !o.exporter.includes("|")) {
+      this.index(s, o.exporter, slot);
+      this.last = s;
+    }
+    while (this.byKey.size > this.maxStreams && this.head !== null) this.remove(this.head);
+    return s;
+  }
+
+  private index(s: StreamState, exporter: string, slot: number): void {
+    let slots = this.byExporter.get(exporter);
+    if (slots === undefined) {
+      slots = new Map();
+      this.byExporter.set(exporter, slots);
+    }
+    slots.set(slot, s);
+    s.exporter = exporter;
+    s.slot = slot;
+  }
+
+  /** Moves `s` to the tail of the recency list. */
+  private touch(s: StreamState): void {
+    if (this.tail === s) return;
+    this.unlink(s);
+    this.append(s);
+  }
+
+  private append(s: StreamState): void {
+    s.prev = this.tail;
+    s.next = null;
+    if (this.tail === null) this.head = s;
+    else this.tail.next = s;
+    this.tail = s;
+  }
+
+  private unlink(s: StreamState): void {
+    if (s.prev === null) this.head = s.next;
+    else s.prev.next = s.next;
+    if (s.next === null) this.tail = s.prev;
+    else s.next.prev = s.prev;
+    s.prev = null;
+    s.next = null;
+  }
+
+  /** Forgets `s` everywhere. */
+  private remove(s: StreamState): void {
+    this.unlink(s);
+    this.byKey.delete(s.key);
+    if (this.last === s) this.last = null;
+    if (s.exporter !== undefined) {
+      const slots = this.byExporter.get(s.exporter);
+      slots?.delete(s.slot);
+      if (slots?.size === 0) this.byExporter.delete(s.exporter);
+      s.exporter = undefined;
     }
   }
 
   /** Counters of the stream with `key` (see {@link sequenceStreamKey}), or undefined when not tracked. */
   counters(key: string): Readonly<SequenceCounters> | undefined {
-    return this.streams.get(key)?.counters;
+    return this.byKey.get(key)?.counters;
   }
 
   /** The sequence number expected next on the stream with `key`, or undefined. */
   expected(key: string): number | undefined {
-    return this.streams.get(key)?.expected;
+    return this.byKey.get(key)?.expected;
   }
 
   /** Every tracked stream's key and counters, least recently seen first. */
   *entries(): IterableIterator<[string, Readonly<SequenceCounters>]> {
-    for (const [key, s] of this.streams) yield [key, s.counters];
+    let s = this.head;
+    while (s !== null) {
+      const next = s.next;
+      yield [s.key, s.counters];
+      s = next;
+    }
   }
 
   /** Number of streams tracked. */
   get size(): number {
-    return this.streams.size;
+    return this.byKey.size;
   }
 
   /** Forgets one stream (its next datagram is `first` again). */
   forget(key: string): boolean {
-    return this.streams.delete(key);
+    const s = this.byKey.get(key);
+    if (s === undefined) return false;
+    this.remove(s);
+    return true;
   }
 
   /** Forgets every stream. */
   clear(): void {
-    this.streams.clear();
+    this.byKey.clear();
+    this.byExporter.clear();
+    this.head = null;
+    this.tail = null;
+    this.last = null;
+    this.tags.clear();
   }
 }

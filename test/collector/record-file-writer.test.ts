@@ -273,6 +273,8 @@ describe("RecordFileWriter", () => {
     assert.equal(h.log.length, 1);
     assert.equal(h.log[0].code, "ERR_RECORD_FILE_IO");
     assert.equal(h.log[0].fields?.errno, "ENOSPC");
+    assert.equal(h.log[0].fields?.operation, "write");
+    assert.match(String(h.log[0].fields?.path), /\.tmp$/, "the file's temporary path");
     const kept = h.closed[0];
     assert.equal(kept.compressedBlocks, 2, "the two members written before the error");
     const bytes = await readFile(kept.path);

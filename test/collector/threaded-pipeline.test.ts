@@ -16,7 +16,11 @@ import { InputMap } from "../../src/collector/receive/input-map.ts";
 import { Receiver } from "../../src/collector/receive/receiver.ts";
 import { ReceiverStatus } from "../../src/collector/receive/receiver-status.ts";
 import {
+  type BatchLimits,
   BatchRenderer,
+  batchLimitsFor,
+  DEFAULT_BATCH_LIMITS,
+  LARGE_BATCH_LIMITS,
   META_FIELDS,
   NO_RUN,
   newBatchBuffers,
@@ -30,6 +34,8 @@ import { seededRandom, v5Datagram, v5Record, v8Datagram, v8Record } from "./rece
 import { interfaceConfig, ManualClock, tempDir } from "./record-files-fixtures.ts";
 
 const NOW = 1_700_000_000_000;
+/** Many small batches. */
+const SMALL_BATCHES: BatchLimits = { inputBytes: 4096, datagrams: 16, lines: 128, outputBytes: 16_384 };
 const A = "192.0.2.1"; // input so-3/0/0.0, channel 0
 const B = "192.0.2.2"; // input at-4/0/0.4, channels 0 and 1
 
@@ -78,6 +84,7 @@ async function side(
   clock: ManualClock,
   threaded: boolean,
   limit = 64 * 1024 * 1024,
+  limits: BatchLimits | null = SMALL_BATCHES,
 ): Promise<Side & { feed: (d: ReceivedDatagram) => void; done: () => Promise<void> }> {
   const config = interfaceConfig({ "block-size": "4KiB", "maximum-records": 300 });
   const files = new RecordFileSet({
@@ -95,8 +102,14 @@ async function side(
     return { files, status, dir, streams: () => p.streams(), feed: (d) => p.process(d), done: async () => {} };
   }
   assert.ok(takesRenderedRecords(files));
-  const limits = { inputBytes: 4096, datagrams: 16, lines: 128, outputBytes: 16_384 }; // many small batches
-  const p = new ThreadedDatagramPipeline({ inputs, files, status, workers: 2, clock: clock.now, batchLimits: limits });
+  const p = new ThreadedDatagramPipeline({
+    inputs,
+    files,
+    status,
+    workers: 2,
+    clock: clock.now,
+    batchLimits: limits ?? undefined,
+  });
   return { files, status, dir, streams: () => p.streams(), feed: (d) => p.process(d), done: () => p.close() };
 }
 
@@ -128,14 +141,14 @@ describe("ThreadedDatagramPipeline", () => {
     for (const remove of dirs) await remove();
   });
 
-  it("stores the same files, in the same order, with the same statistics as the single-threaded pipeline", async () => {
-    const input = traffic(120);
+  async function compared(n: number, limit?: number, limits: BatchLimits | null = SMALL_BATCHES) {
+    const input = traffic(n);
     const results: { side: Side; files: Map<string, string> }[] = [];
     for (const threaded of [false, true]) {
       const t = await tempDir();
       dirs.push(t.remove);
       const clock = new ManualClock(NOW);
-      const s = await side(t.dir, clock, threaded);
+      const s = await side(t.dir, clock, threaded, limit, limits);
       for (let i = 0; i < input.length; i++) {
         s.feed(input[i]);
         if (i % 50 === 49) await new Promise((r) => setImmediate(r)); // let batches go out and come back
@@ -144,7 +157,11 @@ describe("ThreadedDatagramPipeline", () => {
       await s.files.close();
       results.push({ side: s, files: await contents(t.dir) });
     }
-    const [single, threaded] = results;
+    return results;
+  }
+
+  it("stores the same files, in the same order, with the same statistics as the single-threaded pipeline", async () => {
+    const [single, threaded] = await compared(120);
     const a = figures(single.side);
     assert.ok(a.input.flowRecords.total > 1500, "the traffic stores records");
     assert.ok(a.drops.unknown > 0 && a.drops.notJunosFlow > 0 && a.drops.tooSmall > 0, "and drops some");
@@ -153,6 +170,20 @@ describe("ThreadedDatagramPipeline", () => {
     assert.deepEqual(figures(threaded.side), a);
     assert.deepEqual([...threaded.files.keys()], [...single.files.keys()]);
     for (const [name, text] of single.files) assert.equal(threaded.files.get(name), text, name);
+  });
+
+  it("takes large batches unless the memory limit is small, and stores the same files with either", async () => {
+    assert.equal(batchLimitsFor(512 * 1024 * 1024), LARGE_BATCH_LIMITS);
+    assert.equal(batchLimitsFor(4 * 1024 * 1024), DEFAULT_BATCH_LIMITS);
+    for (const limit of [64 * 1024 * 1024, 4 * 1024 * 1024]) {
+      const [single, threaded] = await compared(60, limit, null); // the limits the pipeline picks
+      const a = figures(single.side);
+      assert.ok(a.input.flowRecords.total > 500, "the traffic stores records");
+      assert.equal(a.drops.noMemory, 0);
+      assert.deepEqual(figures(threaded.side), a);
+      assert.deepEqual([...threaded.files.keys()], [...single.files.keys()]);
+      for (const [name, text] of single.files) assert.equal(threaded.files.get(name), text, name);
+    }
   });
 
   it("bounds the backlog by the memory budget: datagrams beyond it count as No memory, all are accounted for", async () => {

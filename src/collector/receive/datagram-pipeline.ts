@@ -172,15 +172,15 @@ export class DatagramPipeline {
     o.flowSequence = r.flowSequence;
     o.count = r.count;
     o.sysUptime = r.sysUptime;
-    const verdict = this.tracker.observe(o);
+    const kind = this.tracker.track(o); // no verdict object per datagram
     const seq = this.status.inputs[input.index].sequence;
-    switch (verdict.kind) {
+    switch (kind) {
       case "first":
       case "in-order":
         seq.inOrder++;
         break;
       case "lost":
-        seq.lost += verdict.lost;
+        seq.lost += this.tracker.lastLost;
         break;
       case "out-of-order":
         seq.outOfOrder++;

@@ -108,6 +108,9 @@ export class InputMap {
   private readonly byExporter = new Map<string, ResolvedInput[]>();
   private readonly anyInputs: readonly ResolvedInput[];
   private readonly cache = new Map<string, CacheEntry>();
+  /** The source address of the latest lookup and its entry: a datagram's input and exporter cost one lookup. */
+  private lastSource = "";
+  private lastEntry: CacheEntry | undefined;
 
   /** @param inputs the validated `inputs` of a collector interface, by name, in configuration order. */
   constructor(inputs: Readonly<Record<string, CollectorInputConfig>>) {
@@ -150,14 +153,21 @@ export class InputMap {
   }
 
   private entry(sourceAddress: string): CacheEntry {
+    if (sourceAddress === this.lastSource && this.lastEntry !== undefined) return this.lastEntry;
     let e = this.cache.get(sourceAddress);
-    if (e !== undefined) return e;
+    if (e !== undefined) {
+      this.lastSource = sourceAddress;
+      this.lastEntry = e;
+      return e;
+    }
     const address = normalizeExporterAddress(sourceAddress);
     const own = this.byExporter.get(address);
     const candidates = own === undefined ? this.anyInputs : Object.freeze([...own, ...this.anyInputs]);
     e = { address, candidates };
     if (this.cache.size >= INPUT_MAP_CACHE_LIMIT) this.cache.clear();
     this.cache.set(sourceAddress, e);
+    this.lastSource = sourceAddress;
+    this.lastEntry = e;
     return e;
   }
 }

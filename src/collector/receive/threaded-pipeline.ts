@@ -37,9 +37,10 @@ import type { DropReason, ReceiverStatus } from "./receiver-status.ts";
 import {
   type BatchBuffers,
   type BatchLimits,
+  batchLimitsFor,
   buffersBytes,
-  DEFAULT_BATCH_LIMITS,
   FLOW_PART_MAX,
+  limitsBytes,
   META_FIELDS,
   NO_RUN,
   newBatchBuffers,
@@ -88,7 +89,7 @@ export interface ThreadedPipelineOptions {
   readonly clock?: Clock;
   readonly sequence?: SequenceTrackerOptions;
   readonly log?: RateLimitedLog;
-  /** Batch capacities (tests use small ones); default {@link DEFAULT_BATCH_LIMITS}. */
+  /** Batch capacities (tests use small ones); default `batchLimitsFor` the memory budget's limit. */
   readonly batchLimits?: BatchLimits;
 }
 
@@ -105,14 +106,19 @@ interface Batch {
   prefixes: CollectorRecordPrefix[];
   prefixIds: number[];
   prefixLengths: number[];
-  prefixOf: Map<RenderedRecordSink, number>;
+  /** Per sink slot (input index * 2 + position of the channel), its latest entry in `prefixes`. */
+  prefixOf: number[];
   /** The rendered job once its worker is done (or the failure). */
   done?: RenderJob;
   failure?: Error;
 }
 
-/** Spare batch buffers kept for reuse (about 10 MiB at the default limits; they are never zeroed again). */
-const SPARES = 32;
+/**
+ * Most bytes of spare batch buffers kept for reuse (they are never zeroed again): a sixteenth of the memory limit, at
+ * most 32 MiB (23 large batches), and at least two batches. While the backlog is deeper, batches beyond it are
+ * allocated anew and left to the garbage collector.
+ */
+const SPARE_BYTES = 32 * 1024 * 1024;
 
 /** See the module comment. */
 export class ThreadedDatagramPipeline {
@@ -127,6 +133,7 @@ export class ThreadedDatagramPipeline {
   readonly #sinks: RenderedRecordSink[][];
   readonly #clock: Clock;
   readonly #spares: BatchBuffers[] = [];
+  readonly #maxSpares: number;
   readonly #queue: Batch[] = [];
   #open: Batch | null = null;
   #flushScheduled = false;
@@ -146,8 +153,10 @@ export class ThreadedDatagramPipeline {
   constructor(options: ThreadedPipelineOptions) {
     this.#o = options;
     this.tracker = new SequenceTracker(options.sequence);
-    this.#limits = options.batchLimits ?? DEFAULT_BATCH_LIMITS;
-    this.#batchBytes = buffersBytes(newBatchBuffers(this.#limits));
+    this.#limits = options.batchLimits ?? batchLimitsFor(options.files.budget.limit);
+    this.#batchBytes = limitsBytes(this.#limits);
+    const spareBytes = Math.min(SPARE_BYTES, options.files.budget.limit / 16);
+    this.#maxSpares = Math.max(2, Math.floor(spareBytes / this.#batchBytes));
     this.#sinks = options.inputs.inputs.map((i) => i.channels.map((ch) => options.files.sink(i.name, ch)));
     this.#backlogLimit = Math.max(this.#batchBytes, Math.floor(options.files.budget.limit / 2));
     this.#clock = options.clock ?? Date.now;
@@ -246,8 +255,9 @@ export class ThreadedDatagramPipeline {
     meta[m + 1] = length;
     meta[m + 2] = count;
     meta[m + 3] = input.index;
-    meta[m + 4] = this.#prefixIndex(b, sinks[0]);
-    meta[m + 5] = sinks.length > 1 ? this.#prefixIndex(b, sinks[1]) : NO_RUN;
+    const slot = input.index * 2;
+    meta[m + 4] = this.#prefixIndex(b, sinks[0], slot);
+    meta[m + 5] = sinks.length > 1 ? this.#prefixIndex(b, sinks[1], slot + 1) : NO_RUN;
     b.sources.push(d.source);
     b.datagrams++;
     b.inputBytes += length;
@@ -255,16 +265,16 @@ export class ThreadedDatagramPipeline {
     b.outputBytes += outputBytes;
   }
 
-  /** The index in `b.prefixes` of the constant fields `sink` gives its records now. */
-  #prefixIndex(b: Batch, sink: RenderedRecordSink): number {
+  /** The index in `b.prefixes` of the constant fields `sink` (at `slot`, see `Batch.prefixOf`) gives its records now. */
+  #prefixIndex(b: Batch, sink: RenderedRecordSink, slot: number): number {
     const current = sink.linePrefix;
-    const known = b.prefixOf.get(sink);
+    const known = b.prefixOf[slot];
     if (known !== undefined && b.prefixIds[known] === current.id) return known;
     const index = b.prefixes.length;
     b.prefixes.push(current.fields);
     b.prefixIds.push(current.id);
     b.prefixLengths.push(current.bytes.length);
-    b.prefixOf.set(sink, index);
+    b.prefixOf[slot] = index;
     return index;
   }
 
@@ -305,7 +315,7 @@ export class ThreadedDatagramPipeline {
       prefixes: [],
       prefixIds: [],
       prefixLengths: [],
-      prefixOf: new Map(),
+      prefixOf: [],
     };
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -327,15 +337,15 @@ export class ThreadedDatagramPipeline {
     o.flowSequence = ((bytes[16] << 24) | (bytes[17] << 16) | (bytes[18] << 8) | bytes[19]) >>> 0;
     o.count = count;
     o.sysUptime = ((bytes[4] << 24) | (bytes[5] << 16) | (bytes[6] << 8) | bytes[7]) >>> 0;
-    const verdict = this.tracker.observe(o);
+    const kind = this.tracker.track(o); // no verdict object per datagram
     const seq = this.#o.status.inputs[input.index].sequence;
-    switch (verdict.kind) {
+    switch (kind) {
       case "first":
       case "in-order":
         seq.inOrder++;
         break;
       case "lost":
-        seq.lost += verdict.lost;
+        seq.lost += this.tracker.lastLost;
         break;
       case "out-of-order":
         seq.outOfOrder++;
@@ -445,7 +455,7 @@ export class ThreadedDatagramPipeline {
     this.#backlog -= b.reserved;
     this.#o.files.budget.release(b.reserved);
     const standard = buffersBytes(b.buffers) === this.#batchBytes;
-    if (standard && this.#spares.length < SPARES) {
+    if (standard && this.#spares.length < this.#maxSpares) {
       this.#spares.push(b.buffers);
     }
   }

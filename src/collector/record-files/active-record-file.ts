@@ -66,6 +66,10 @@ export class ActiveRecordFile {
   readonly uncompressedBytes: RateCounter;
   readonly compressedBytes: RateCounter;
   #chain: Promise<void> = Promise.resolve();
+  /** The name the cached paths were built for. */
+  #pathsOf: string | undefined;
+  #finalPath = "";
+  #temporaryPath = "";
 
   constructor(init: ActiveRecordFileInit) {
     this.interfaceName = init.interfaceName;
@@ -83,12 +87,21 @@ export class ActiveRecordFile {
 
   /** Path of the closed file. */
   get finalPath(): string {
-    return join(this.directory, this.name);
+    if (this.#pathsOf !== this.name) this.#paths();
+    return this.#finalPath;
   }
 
   /** Path while the file is written (`<final path>.tmp`). */
   get temporaryPath(): string {
-    return temporaryPath(this.finalPath);
+    if (this.#pathsOf !== this.name) this.#paths();
+    return this.#temporaryPath;
+  }
+
+  /** Builds both paths once per name (they are read for every member written). */
+  #paths(): void {
+    this.#pathsOf = this.name;
+    this.#finalPath = join(this.directory, this.name);
+    this.#temporaryPath = temporaryPath(this.#finalPath);
   }
 
   /** Settles when every step queued so far has run; steps never reject. */

@@ -30,7 +30,13 @@ import type { Clock, ClosedRecordFile, MemoryBudget, RecordSink } from "../contr
 import type { FileStatus } from "../status.ts";
 import { ActiveRecordFile, randomLinkDir } from "./active-record-file.ts";
 import { returnBlock, sharedGzipPool, takeBlock } from "./gzip-pool.ts";
-import { RecordFileError, RecordFileIoError, systemErrorCode, withIoError as io } from "./errors.ts";
+import {
+  RecordFileError,
+  RecordFileIoError,
+  type RecordFileOperation,
+  systemErrorCode,
+  withIoError as io,
+} from "./errors.ts";
 import { type ClaimedName, FileNamer } from "./file-namer.ts";
 import { nodeRecordFileOps, type RecordFileHandle, type RecordFileOps } from "./file-ops.ts";
 import type { RecordFileCounters } from "./record-file-counters.ts";
@@ -398,14 +404,17 @@ export class RecordFileWriter implements RecordSink {
   }
 
   async #writeMember(f: ActiveRecordFile, member: Promise<Uint8Array>, records: number, used: number): Promise<void> {
+    // Per block: awaits the member and the write directly (no `withIoError` wrappers) and names the failing operation.
+    let operation: RecordFileOperation = "compress";
     try {
-      const bytes = await io("compress", f.temporaryPath, () => member);
+      const bytes = await member;
       const handle = f.handle;
       if (f.failed || handle === null) {
         this.#dropped(records);
         return;
       }
-      await io("write", f.temporaryPath, () => handle.write(bytes));
+      operation = "write";
+      await handle.write(bytes);
       f.members++;
       f.diskBytes += bytes.length;
       f.keptRecords += records;
@@ -413,7 +422,7 @@ export class RecordFileWriter implements RecordSink {
       f.compressedBytes.add(bytes.length);
       this.#o.counters.compressedBytes.add(bytes.length);
     } catch (e) {
-      this.#diskError(f, e);
+      this.#diskError(f, e instanceof RecordFileIoError ? e : new RecordFileIoError(operation, f.temporaryPath, e));
       this.#dropped(records);
     } finally {
       this.#freeBlock();
