@@ -80,10 +80,38 @@ export async function startNatsServer(dir: string, port?: number): Promise<NatsN
   return node;
 }
 
-/** Three JetStream nodes routed into one cluster (wait for a meta leader with {@link waitForJetStream}). */
+/** GET a nats-server monitoring endpoint as JSON, or null when it does not answer. */
+async function monitor(port: number, path: string): Promise<Record<string, unknown> | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? ((await res.json()) as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether every node sees the other two as routes and the same JetStream meta leader of a three-node meta group: until
+ * then an R3 stream cannot be placed ("no suitable peers for placement"), which on a loaded machine takes seconds.
+ */
+async function clusterFormed(monitorPorts: readonly number[]): Promise<boolean> {
+  const leaders = new Set<string>();
+  for (const port of monitorPorts) {
+    const routes = await monitor(port, "/routez");
+    const jsz = await monitor(port, "/jsz");
+    const meta = jsz?.meta_cluster as { leader?: string; cluster_size?: number } | undefined;
+    if (routes === null || Number(routes.num_routes) < monitorPorts.length - 1) return false;
+    if (meta?.leader === undefined || meta.leader === "" || meta.cluster_size !== monitorPorts.length) return false;
+    leaders.add(meta.leader);
+  }
+  return leaders.size === 1;
+}
+
+/** Three JetStream nodes routed into one cluster; resolves once the routes are up and a JetStream meta leader is elected. */
 export async function startNatsCluster(dir: string): Promise<NatsNode[]> {
   const ports = [await freePort(), await freePort(), await freePort()];
   const cports = [await freePort(), await freePort(), await freePort()];
+  const mports = [await freePort(), await freePort(), await freePort()];
   const routes = cports.map((c) => `nats://127.0.0.1:${c}`).join(",");
   const nodes = ports.map((p, i) => {
     const store = join(dir, `node-${i}`);
@@ -107,10 +135,13 @@ export async function startNatsCluster(dir: string): Promise<NatsNode[]> {
         `nats://127.0.0.1:${cports[i]}`,
         "--routes",
         routes,
+        "-m",
+        String(mports[i]),
       ],
       cports[i],
     );
   });
   await Promise.all(nodes.map((n) => n.start()));
+  await waitFor("JetStream cluster formed (routes and meta leader)", () => clusterFormed(mports), 30_000, 200);
   return nodes;
 }
