@@ -7,6 +7,7 @@
  * to 2^53), start and end time (u32 UNIX seconds), source and destination port (u16), tcp_flag and protocol (u8),
  * source and destination AS (u32).
  */
+import { newCollectorFlowFields } from "../collector/receive/record-mapping.ts";
 import type { CollectorFlowFields } from "../wire/collector-record.ts";
 import { ScaleError } from "./scale-errors.ts";
 
@@ -86,20 +87,7 @@ export function forEachBatchRecord(bytes: Uint8Array, each: (f: CollectorFlowFie
   if (bytes.length !== recordBatchLength(count)) {
     throw new ScaleError("ERR_SCALE_BATCH", `record batch of ${bytes.length} bytes does not hold ${count} records`);
   }
-  const f: CollectorFlowFields = {
-    sourceAddress: 0,
-    destinationAddress: 0,
-    packets: 0,
-    bytes: 0,
-    startTime: 0,
-    endTime: 0,
-    sourcePort: 0,
-    destinationPort: 0,
-    tcpFlag: 0,
-    protocol: 0,
-    srcAsNumber: 0,
-    dstAsNumber: 0,
-  };
+  const f = newCollectorFlowFields();
   for (let i = 0; i < count; i++) {
     const p = RECORD_BATCH_HEADER_LENGTH + i * RECORD_BATCH_RECORD_LENGTH;
     f.sourceAddress = v.getUint32(p);

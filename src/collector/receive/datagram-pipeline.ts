@@ -28,7 +28,13 @@ import { NetflowFlowReader } from "./flow-reader.ts";
 import type { InputMap, ResolvedInput } from "./input-map.ts";
 import type { DropReason, ReceiverStatus } from "./receiver-status.ts";
 import { newCollectorFlowFields } from "./record-mapping.ts";
-import { type SequenceStreamStatus, sequenceStreamsOf, V8_STREAM_TAGS } from "./sequence-streams.ts";
+import {
+  newSequenceObservation,
+  type SequenceStreamStatus,
+  sequenceStreamsOf,
+  trackSequence,
+  V8_STREAM_TAGS,
+} from "./sequence-streams.ts";
 
 /** Where a datagram came from (a `dgram` `RemoteInfo` fits). */
 export interface DatagramSource {
@@ -93,15 +99,7 @@ export class DatagramPipeline {
   private readonly log: RateLimitedLog | undefined;
   private readonly reader = new NetflowFlowReader();
   private readonly flow: CollectorFlowFields = newCollectorFlowFields();
-  private readonly observation: SequenceObservation = {
-    exporter: "",
-    engineType: 0,
-    engineId: 0,
-    stream: undefined,
-    flowSequence: 0,
-    count: 0,
-    sysUptime: 0,
-  };
+  private readonly observation: SequenceObservation = newSequenceObservation();
 
   constructor(options: DatagramPipelineOptions) {
     this.inputs = options.inputs;
@@ -172,25 +170,7 @@ export class DatagramPipeline {
     o.flowSequence = r.flowSequence;
     o.count = r.count;
     o.sysUptime = r.sysUptime;
-    const kind = this.tracker.track(o); // no verdict object per datagram
-    const seq = this.status.inputs[input.index].sequence;
-    switch (kind) {
-      case "first":
-      case "in-order":
-        seq.inOrder++;
-        break;
-      case "lost":
-        seq.lost += this.tracker.lastLost;
-        break;
-      case "out-of-order":
-        seq.outOfOrder++;
-        // Its records may fill a gap counted as lost (as SequenceCounters.netLostRecords does per stream).
-        seq.lost = Math.max(0, seq.lost - r.count);
-        break;
-      case "reset":
-        seq.resets++;
-        break;
-    }
+    trackSequence(this.tracker, o, this.status.inputs[input.index].sequence);
   }
 
   private store(input: ResolvedInput, d: ReceivedDatagram): DatagramOutcome {

@@ -23,7 +23,7 @@ import type { RateLimitedLog } from "../../runtime/rate-limited-log.ts";
 import type { CollectorRecordPrefix } from "../../wire/collector-record.ts";
 import { type SequenceObservation, SequenceTracker, type SequenceTrackerOptions } from "../../wire/sequence-tracker.ts";
 import type { Clock, MemoryBudget, RecordFileSink, RecordSink } from "../contracts.ts";
-import type { LinePrefix } from "../record-files/record-file-writer.ts";
+import type { RecordFileWriter } from "../record-files/record-file-writer.ts";
 import {
   DATAGRAM_PROBLEMS,
   type DatagramSource,
@@ -48,23 +48,20 @@ import {
 } from "./render-batch.ts";
 import { RenderPool } from "./render-pool.ts";
 import type { RenderJob } from "./render-worker.ts";
-import { type SequenceStreamStatus, sequenceStreamsOf, V8_STREAM_TAGS } from "./sequence-streams.ts";
+import {
+  newSequenceObservation,
+  type SequenceStreamStatus,
+  sequenceStreamsOf,
+  trackSequence,
+  V8_STREAM_TAGS,
+} from "./sequence-streams.ts";
 
-/** A record sink that also takes runs of record lines rendered by a worker (`RecordFileWriter`). */
-export interface RenderedRecordSink extends RecordSink {
-  /** The constant fields its records get now, and their id. */
-  readonly linePrefix: LinePrefix;
-  /** Appends a run of rendered lines; returns how many were kept (see `RecordFileWriter.appendRun`). */
-  appendRun(
-    src: Uint8Array,
-    ends: Uint32Array,
-    first: number,
-    n: number,
-    prefixId: number,
-    prefixLength: number,
-    nowMs: number,
-  ): number;
-}
+/**
+ * A record sink that also takes runs of record lines rendered by a worker (`RecordFileWriter`): `linePrefix`, the
+ * constant fields its records get now and their id, and `appendRun`, which appends a run of rendered lines and returns
+ * how many were kept (see `RecordFileWriter`).
+ */
+export interface RenderedRecordSink extends RecordSink, Pick<RecordFileWriter, "linePrefix" | "appendRun"> {}
 
 /** Record files that take rendered records and expose their memory budget (`RecordFileSet`). */
 export interface RenderedRecordFiles extends RecordFileSink {
@@ -140,15 +137,7 @@ export class ThreadedDatagramPipeline {
   #backlog = 0;
   #idle: (() => void)[] = [];
   #closed = false;
-  readonly #observation: SequenceObservation = {
-    exporter: "",
-    engineType: 0,
-    engineId: 0,
-    stream: undefined,
-    flowSequence: 0,
-    count: 0,
-    sysUptime: 0,
-  };
+  readonly #observation: SequenceObservation = newSequenceObservation();
 
   constructor(options: ThreadedPipelineOptions) {
     this.#o = options;
@@ -337,24 +326,7 @@ export class ThreadedDatagramPipeline {
     o.flowSequence = ((bytes[16] << 24) | (bytes[17] << 16) | (bytes[18] << 8) | bytes[19]) >>> 0;
     o.count = count;
     o.sysUptime = ((bytes[4] << 24) | (bytes[5] << 16) | (bytes[6] << 8) | bytes[7]) >>> 0;
-    const kind = this.tracker.track(o); // no verdict object per datagram
-    const seq = this.#o.status.inputs[input.index].sequence;
-    switch (kind) {
-      case "first":
-      case "in-order":
-        seq.inOrder++;
-        break;
-      case "lost":
-        seq.lost += this.tracker.lastLost;
-        break;
-      case "out-of-order":
-        seq.outOfOrder++;
-        seq.lost = Math.max(0, seq.lost - count); // its records may fill a gap counted as lost
-        break;
-      case "reset":
-        seq.resets++;
-        break;
-    }
+    trackSequence(this.tracker, o, this.#o.status.inputs[input.index].sequence);
   }
 
   /** Sends the open batch to a worker (an empty one goes straight back to the spares). */

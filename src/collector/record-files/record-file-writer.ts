@@ -161,22 +161,10 @@ export class RecordFileWriter implements RecordSink {
    * @throws InvalidFieldError `ERR_COLLECTOR_RECORD_FIELD` for a field value outside its range (nothing is kept).
    */
   append(flow: CollectorFlowFields): boolean {
-    if (this.#closed) return false;
-    const now = this.#clock();
-    const aged = this.#current;
-    if (aged !== null && now - aged.createdAtMs >= this.#o.fileSpecification["maximum-age"]) this.#rotate();
-    if (this.#block !== null && this.#block.length - this.#pos < this.#encoder.maxLineLength) this.#seal();
-    if (this.#block === null && !this.#allocate(now)) return false;
-    const f = this.#current!;
+    if (this.#closed || !this.#ready(this.#clock())) return false;
     const start = this.#pos;
     this.#pos = this.#encoder.encodeInto(flow, this.#block!, start);
-    const length = this.#pos - start;
-    this.#blockRecords++;
-    f.appended++;
-    f.records.add(1);
-    f.uncompressedBytes.add(length);
-    this.#o.counters.uncompressedBytes.add(length);
-    if (f.appended >= this.#o.fileSpecification["maximum-records"]) this.#rotate();
+    this.#appended(1, this.#pos - start);
     return true;
   }
 
@@ -187,27 +175,17 @@ export class RecordFileWriter implements RecordSink {
    * clock once per datagram). Returns false, keeping nothing, in the same cases as {@link append}.
    */
   appendRendered(src: Uint8Array, start: number, end: number, nowMs: number): boolean {
-    if (this.#closed) return false;
-    const aged = this.#current;
-    if (aged !== null && nowMs - aged.createdAtMs >= this.#o.fileSpecification["maximum-age"]) this.#rotate();
-    if (this.#block !== null && this.#block.length - this.#pos < this.#encoder.maxLineLength) this.#seal();
-    if (this.#block === null && !this.#allocate(nowMs)) return false;
-    const f = this.#current!;
+    if (this.#closed || !this.#ready(nowMs)) return false;
     const block = this.#block!;
     const prefix = this.#linePrefix.bytes;
     const n = prefix.length;
-    let p = this.#pos;
+    const begin = this.#pos;
+    let p = begin;
     // Byte loops: faster than TypedArray.set for a few dozen bytes, and no subarray objects.
     for (let i = 0; i < n; i++) block[p++] = prefix[i];
     for (let i = start; i < end; i++) block[p++] = src[i];
-    const length = p - this.#pos;
     this.#pos = p;
-    this.#blockRecords++;
-    f.appended++;
-    f.records.add(1);
-    f.uncompressedBytes.add(length);
-    this.#o.counters.uncompressedBytes.add(length);
-    if (f.appended >= this.#o.fileSpecification["maximum-records"]) this.#rotate();
+    this.#appended(1, p - begin);
     return true;
   }
 
@@ -237,9 +215,8 @@ export class RecordFileWriter implements RecordSink {
     nowMs: number,
   ): number {
     if (this.#closed) return 0;
-    const spec = this.#o.fileSpecification;
-    const aged = this.#current;
-    if (aged !== null && nowMs - aged.createdAtMs >= spec["maximum-age"]) this.#rotate();
+    this.#rotateIfAged(nowMs);
+    const maxRecords = this.#o.fileSpecification["maximum-records"];
     const last = first + n - 1;
     for (let k = 0; k < n; k++) {
       const line = first + k;
@@ -253,17 +230,12 @@ export class RecordFileWriter implements RecordSink {
         const lastLength = count === 1 ? total : end - ends[last - 1];
         // No record of the run finds less than a longest line left: no seal would fall inside it.
         if (
-          f.appended + count <= spec["maximum-records"] &&
+          f.appended + count <= maxRecords &&
           block.length - this.#pos - (total - lastLength) >= this.#encoder.maxLineLength
         ) {
           block.set(src.subarray(start, end), this.#pos);
           this.#pos += total;
-          this.#blockRecords += count;
-          f.appended += count;
-          f.records.add(count);
-          f.uncompressedBytes.add(total);
-          this.#o.counters.uncompressedBytes.add(total);
-          if (f.appended >= spec["maximum-records"]) this.#rotate();
+          this.#appended(count, total);
           return n;
         }
       }
@@ -274,8 +246,7 @@ export class RecordFileWriter implements RecordSink {
 
   /** Rotates the file when `maximum-age` has elapsed, and closes the rate interval of the files' counters. */
   tick(nowMs: number): void {
-    const f = this.#current;
-    if (f !== null && nowMs - f.createdAtMs >= this.#o.fileSpecification["maximum-age"]) this.#rotate();
+    this.#rotateIfAged(nowMs);
     for (const c of this.#files()) c.tick(nowMs);
   }
 
@@ -295,6 +266,37 @@ export class RecordFileWriter implements RecordSink {
   /** The active file and files still closing, all in state `Active`. */
   files(): FileStatus[] {
     return this.#files().map((f) => f.status());
+  }
+
+  /** Rotates the current file when `maximum-age` has elapsed since its creation at `nowMs`. */
+  #rotateIfAged(nowMs: number): void {
+    const f = this.#current;
+    if (f !== null && nowMs - f.createdAtMs >= this.#o.fileSpecification["maximum-age"]) this.#rotate();
+  }
+
+  /**
+   * Before one record: rotates an aged file, seals a block with less than a longest line left, and allocates a block
+   * (and opens a file) when none is open. False when no block can be had (budget, or the wait after a disk error).
+   */
+  #ready(nowMs: number): boolean {
+    const f = this.#current;
+    if (f !== null && nowMs - f.createdAtMs >= this.#o.fileSpecification["maximum-age"]) this.#rotate();
+    if (this.#block !== null && this.#block.length - this.#pos < this.#encoder.maxLineLength) this.#seal();
+    return this.#block !== null || this.#allocate(nowMs);
+  }
+
+  /**
+   * Counts `records` records of `bytes` bytes in all just written to the current block (whose `#pos` is already past
+   * them) in the block, the file and the interface, and rotates the file at `maximum-records`.
+   */
+  #appended(records: number, bytes: number): void {
+    const f = this.#current!;
+    this.#blockRecords += records;
+    f.appended += records;
+    f.records.add(records);
+    f.uncompressedBytes.add(bytes);
+    this.#o.counters.uncompressedBytes.add(bytes);
+    if (f.appended >= this.#o.fileSpecification["maximum-records"]) this.#rotate();
   }
 
   #files(): ActiveRecordFile[] {
