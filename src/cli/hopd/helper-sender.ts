@@ -6,26 +6,9 @@
  * It lives in src/cli because src/hopd may not import src/probe (DESIGN.md's boundaries): hopd takes a
  * {@link PacketSender} factory and `flowlens hopd` gives it this one.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { HopdError } from "../../hopd/errors.ts";
 import type { PacketSender } from "../../hopd/packet-sender.ts";
 import { DEFAULT_HELPER_PATH, ProbeHelper } from "../../probe/helper/probe-helper.ts";
-
-/**
- * The helper binary: `explicit` when given, else the build next to the sources, else next to the `flowlens` command
- * that started this process (`bin/../native/build/flowlens-probe`, for the bundled `dist/`).
- */
-export function resolveHelperPath(explicit?: string): string {
-  if (explicit !== undefined) return explicit;
-  if (existsSync(DEFAULT_HELPER_PATH)) return DEFAULT_HELPER_PATH;
-  const bin = process.argv[1];
-  if (bin !== undefined) {
-    const beside = fileURLToPath(new URL("../native/build/flowlens-probe", `file://${bin}`));
-    if (existsSync(beside)) return beside;
-  }
-  return DEFAULT_HELPER_PATH;
-}
 
 /** A {@link PacketSender} on the probe helper. */
 export class HelperPacketSender implements PacketSender {
@@ -49,14 +32,14 @@ export class HelperPacketSender implements PacketSender {
   }
 
   /**
-   * Starts the helper (`helperPath` as {@link resolveHelperPath} resolves it); `onError` gets each ERROR line.
+   * Starts the helper (`helperPath`, default {@link DEFAULT_HELPER_PATH}: found from the sources and from the bundle); `onError` gets each ERROR line.
    * @throws HopdError `ERR_HOPD_MIRROR` when the helper is missing or lacks CAP_NET_RAW.
    */
   static async start(helperPath?: string, onError?: (line: string) => void): Promise<HelperPacketSender> {
     let sender: HelperPacketSender | null = null;
     try {
       const helper = await ProbeHelper.start({
-        helperPath: resolveHelperPath(helperPath),
+        helperPath: helperPath ?? DEFAULT_HELPER_PATH,
         onError: (line) => {
           if (sender !== null) sender.#errors++;
           onError?.(line);
