@@ -9,10 +9,7 @@ import { locateNetworkLayer } from "../../src/wire/capture-link.ts";
 import { encodePcap } from "../../src/wire/pcap-writer.ts";
 import { concat } from "../helpers/capture-fixtures.ts";
 import { needsProgram } from "../helpers/requirements.ts";
-
-function hex(s: string): Uint8Array {
-  return Uint8Array.from(s.replace(/\s+/g, "").match(/../g) ?? [], (h) => Number.parseInt(h, 16));
-}
+import { hex } from "./fixtures.ts";
 
 /** A 28-byte IPv4/UDP packet from 192.0.2.`host` to 198.51.100.1. */
 function ipv4(host: number): Uint8Array {

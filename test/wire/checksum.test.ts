@@ -17,8 +17,7 @@ import {
 import { WireError } from "../../src/wire/errors.ts";
 import { ipv6FromString } from "../../src/wire/ipv6.ts";
 import { encodeIpv4UdpPacket } from "../../src/wire/udp-packet.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+import { hex } from "./fixtures.ts";
 
 /** Straightforward reference: 32-bit sum of words, folded at the end. */
 function referenceChecksum(bytes: Uint8Array): number {

@@ -9,21 +9,12 @@ import {
   ifAliasFromName,
   parseCollectorFileName,
 } from "../../src/wire/collector-file-name.ts";
-import { isWireError } from "../../src/wire/errors.ts";
 import { ipv4FromString } from "../../src/wire/ipv4-address.ts";
+import { expectError } from "./fixtures.ts";
 
 // flow-collector.txt, "show services flow-collector file interface cp-6/0/0 terse".
 const SPEC_NAME = "cFlowd-py69Ni69-0-20031112_014301-so_3_0_0_0.bcp.bi.gz";
 const SPEC_TIME = Date.UTC(2003, 10, 12, 1, 43, 1) / 1000;
-
-function expectError(fn: () => unknown, code: string, offset?: number): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(isWireError(e), `not a WireError: ${e}`);
-    assert.equal(e.code, code);
-    if (offset !== undefined) assert.equal(e.offset, offset);
-    return true;
-  });
-}
 
 describe("collector file name", () => {
   it("derives the ifAlias from an interface name", () => {

@@ -1,17 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { WireError } from "../../src/wire/errors.ts";
 import {
   decodeErspan,
   decodeGreErspan,
-  encodeErspan,
   type ErspanHeader,
   type ErspanIIIHeader,
+  encodeErspan,
   erspanEncodingLength,
 } from "../../src/wire/erspan.ts";
-import { WireError } from "../../src/wire/errors.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+import { hex } from "./fixtures.ts";
 
 // Type II: Ver 1 | VLAN 100 ; COS 5 | En 2 | T 1 | Session 42 ; Reserved 0 | Index 0x12345.
 const TYPE_II = hex("1064 b42a 00012345");

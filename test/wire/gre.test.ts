@@ -4,8 +4,7 @@ import fc from "fast-check";
 import { internetChecksum } from "../../src/wire/checksum.ts";
 import { WireError } from "../../src/wire/errors.ts";
 import { decodeGre, encodeGre, fillGreChecksum, greEncodingLength } from "../../src/wire/gre.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+import { hex } from "./fixtures.ts";
 
 describe("GRE header (RFC 2784, RFC 2890)", () => {
   it("decodes a plain header carrying IPv4", () => {

@@ -3,7 +3,7 @@
  * and fragments, UDP, TCP with options, ICMP Time Exceeded, IPv6 extension headers, VXLAN, GRE, ERSPAN II and III),
  * built only with flowlens's own encoders.
  */
-import { encodeErspan, type ErspanHeader } from "../../src/wire/erspan.ts";
+import { type ErspanHeader, encodeErspan } from "../../src/wire/erspan.ts";
 import {
   ETHERTYPE_ERSPAN_II,
   ETHERTYPE_ERSPAN_III,
@@ -15,7 +15,6 @@ import {
 } from "../../src/wire/ethernet.ts";
 import { encodeGre, fillGreChecksum, type GreHeaderInit } from "../../src/wire/gre.ts";
 import { encodeIcmp, ICMP_TIME_EXCEEDED } from "../../src/wire/icmp.ts";
-import { ipv4FromString as addr } from "../../src/wire/ipv4-address.ts";
 import {
   encodeIpv4,
   IPPROTO_GRE,
@@ -25,6 +24,7 @@ import {
   type Ipv4HeaderInit,
   ipv4EncodingLength,
 } from "../../src/wire/ipv4.ts";
+import { ipv4FromString as addr } from "../../src/wire/ipv4-address.ts";
 import {
   encodeIpv6,
   type Ipv6HeaderInit,
@@ -36,21 +36,11 @@ import { encodeTcp, fillTcpChecksumIpv4, type TcpHeaderInit } from "../../src/wi
 import { encodeUdp, fillUdpChecksumIpv4, fillUdpChecksumIpv6 } from "../../src/wire/udp.ts";
 import { encodeEthernetIpv4UdpFrame, encodeIpv4UdpPacket } from "../../src/wire/udp-packet.ts";
 import { encodeVxlan, VXLAN_UDP_PORT } from "../../src/wire/vxlan.ts";
+import { concat } from "./fixtures.ts";
 
 const MAC_A = "00:1b:21:3c:4d:5e";
 const MAC_B = "00:1c:73:aa:bb:cc";
 const text = (s: string) => new TextEncoder().encode(s);
-
-/** Concatenates byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function ethernet(etherType: number, payload: Uint8Array, extra: Partial<EthernetHeaderInit> = {}): Uint8Array {
   const header = { dstMac: macFromString(MAC_B), srcMac: macFromString(MAC_A), etherType, ...extra };

@@ -13,15 +13,16 @@ import { decodeErspan, type ErspanHeader, erspanEncodingLength } from "../../src
 import { decodeEthernet, ETHERTYPE_ERSPAN_II, ETHERTYPE_ERSPAN_III, macToString } from "../../src/wire/ethernet.ts";
 import { decodeGre, greEncodingLength } from "../../src/wire/gre.ts";
 import { decodeIcmp } from "../../src/wire/icmp.ts";
-import { ipv4ToString } from "../../src/wire/ipv4-address.ts";
 import { decodeIpv4 } from "../../src/wire/ipv4.ts";
+import { ipv4ToString } from "../../src/wire/ipv4-address.ts";
 import { decodeIpv6, ipv6ToString } from "../../src/wire/ipv6.ts";
 import { encodePcap } from "../../src/wire/pcap-writer.ts";
 import { decodeTcp } from "../../src/wire/tcp.ts";
 import { decodeUdp } from "../../src/wire/udp.ts";
 import { decodeVxlan } from "../../src/wire/vxlan.ts";
 import { needsProgram } from "../helpers/requirements.ts";
-import { buildFrames, concat } from "./header-frames.ts";
+import { concat } from "./fixtures.ts";
+import { buildFrames } from "./header-frames.ts";
 
 type Fields = Map<string, string[]>;
 type Layers = Record<string, unknown>;

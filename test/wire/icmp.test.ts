@@ -12,20 +12,11 @@ import {
   ICMP_ECHO_REPLY,
   ICMP_TIME_EXCEEDED,
 } from "../../src/wire/icmp.ts";
-import { ipv4ToString } from "../../src/wire/ipv4-address.ts";
 import { encodeIpv4 } from "../../src/wire/ipv4.ts";
+import { ipv4ToString } from "../../src/wire/ipv4-address.ts";
 import { encodeTcp, TCP_MIN_HEADER_LENGTH } from "../../src/wire/tcp.ts";
 import { TCP_SYN } from "../../src/wire/tcp-flags.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-
-function onlyWireErrors(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WireError, `unexpected ${String(e)}`);
-  }
-}
+import { hex, onlyWireErrors } from "./fixtures.ts";
 
 // Both sent by Linux in network namespaces answering UDP probes from 10.9.1.1:45000 (the IPv4 headers stripped).
 // A router's Time Exceeded for a TTL-1 probe to port 33434:

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { WireError } from "../../src/wire/errors.ts";
-import { ipv4ToString } from "../../src/wire/ipv4-address.ts";
 import {
   decodeIpv4,
   decodeIpv4Header,
@@ -10,16 +9,8 @@ import {
   type Ipv4HeaderInit,
   ipv4EncodingLength,
 } from "../../src/wire/ipv4.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-
-function onlyWireErrors(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WireError, `unexpected ${String(e)}`);
-  }
-}
+import { ipv4ToString } from "../../src/wire/ipv4-address.ts";
+import { hex, onlyWireErrors } from "./fixtures.ts";
 
 // ICMP Time Exceeded sent by a Linux router (10.9.1.2), captured in a network namespace: TOS 0xc0 (CS6), TTL 64.
 const ROUTER_ICMP = hex(

@@ -21,12 +21,6 @@ import {
   type MrtUnsupported,
 } from "../../src/wire/mrt.ts";
 
-/** Hex text (whitespace and `# comments` ignored) to bytes. */
-export function hex(text: string): Uint8Array {
-  const clean = text.replace(/#[^\n]*/g, "").replace(/\s+/g, "");
-  return Uint8Array.from(clean.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
-}
-
 /** fc.record with ordinary objects (fast-check may build null-prototype ones, which deepStrictEqual tells apart). */
 function rec<T extends object>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
   return fc.record(model).map((o) => ({ ...o }) as T);

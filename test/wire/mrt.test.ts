@@ -31,7 +31,8 @@ import {
 } from "../../src/wire/mrt.ts";
 import { MrtReader } from "../../src/wire/mrt-reader.ts";
 import { MrtRibCursor } from "../../src/wire/mrt-rib-cursor.ts";
-import { expectedAfterRoundTrip, hex, plainPath, record, rib, segment } from "./mrt-arbitraries.ts";
+import { concat, hex } from "./fixtures.ts";
+import { expectedAfterRoundTrip, plainPath, record, rib, segment } from "./mrt-arbitraries.ts";
 
 /** Four records written by hand from RFC 6396 4.3 and RFC 4271 4.3. */
 const PEER_INDEX_TABLE = hex(`
@@ -144,16 +145,6 @@ const EXPECTED: MrtRecord[] = [
   },
   { kind: "unsupported", timestamp: 1700000000, type: 16, subtype: 4, body: hex("deadbeef") },
 ];
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function codeOf(f: () => unknown): string | undefined {
   try {
@@ -514,7 +505,7 @@ describe("MrtReader", () => {
     const bad = RIB_IPV4.slice();
     bad[16] = 40; // prefix length 40
     const reader = new MrtReader();
-    reader.push(concat([PEER_INDEX_TABLE, bad, RIB_IPV6]));
+    reader.push(concat(PEER_INDEX_TABLE, bad, RIB_IPV6));
     reader.end();
     assert.equal(reader.next()?.kind, "peerIndexTable");
     try {

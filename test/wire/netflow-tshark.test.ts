@@ -26,6 +26,7 @@ import {
 import { encodePcap } from "../../src/wire/pcap-writer.ts";
 import { encodeEthernetIpv4UdpFrame } from "../../src/wire/udp-packet.ts";
 import { needsProgram } from "../helpers/requirements.ts";
+import { NETFLOW_V5_FLOW_FIELDS, u8, u16, u32 } from "./fixtures.ts";
 
 const PORT = 2055;
 
@@ -131,49 +132,29 @@ function runTshark(frames: Uint8Array[]): Json[] {
   }
 }
 
-const u32 = fc.integer({ min: 0, max: 0xffffffff });
-const u16 = fc.integer({ min: 0, max: 0xffff });
-const u8 = fc.integer({ min: 0, max: 0xff });
+/** The header fields v5 and v8 share; unixSecs kept to 31 bits and unixNsecs below a second, as tshark prints them. */
+const HEADER_FIELDS = {
+  sysUptime: u32,
+  unixSecs: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  unixNsecs: fc.integer({ min: 0, max: 999_999_999 }),
+  flowSequence: u32,
+  engineType: u8,
+  engineId: u8,
+};
 
 const v5Arb: fc.Arbitrary<NetflowV5Datagram> = fc
   .record({
     header: fc.record({
       version: fc.constant(5 as const),
       count: fc.constant(0),
-      sysUptime: u32,
-      unixSecs: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-      unixNsecs: fc.integer({ min: 0, max: 999_999_999 }),
-      flowSequence: u32,
-      engineType: u8,
-      engineId: u8,
+      ...HEADER_FIELDS,
       samplingMode: fc.integer({ min: 0, max: 3 }),
       samplingInterval: fc.integer({ min: 0, max: 0x3fff }),
     }),
-    records: fc.array(
-      fc.record({
-        srcAddr: u32,
-        dstAddr: u32,
-        nextHop: u32,
-        input: u16,
-        output: u16,
-        dPkts: u32,
-        dOctets: u32,
-        first: u32,
-        last: u32,
-        srcPort: u16,
-        dstPort: u16,
-        pad1: u8,
-        tcpFlags: u8,
-        prot: u8,
-        tos: u8,
-        srcAs: u16,
-        dstAs: u16,
-        srcMask: u8,
-        dstMask: u8,
-        pad2: u16,
-      }),
-      { minLength: 1, maxLength: NETFLOW_V5_MAX_RECORDS },
-    ),
+    records: fc.array(fc.record({ ...NETFLOW_V5_FLOW_FIELDS, pad1: u8, pad2: u16 }), {
+      minLength: 1,
+      maxLength: NETFLOW_V5_MAX_RECORDS,
+    }),
   })
   .map(({ header, records }) => ({ header: { ...header, count: records.length }, records, padding: 0 }));
 
@@ -182,12 +163,7 @@ function v8Arb(layout: NetflowV8SchemeLayout): fc.Arbitrary<NetflowV8Datagram> {
   for (const f of layout.fields) shape[f.name] = fc.integer({ min: 0, max: 2 ** (8 * f.size) - 1 });
   return fc
     .record({
-      sysUptime: u32,
-      unixSecs: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-      unixNsecs: fc.integer({ min: 0, max: 999_999_999 }),
-      flowSequence: u32,
-      engineType: u8,
-      engineId: u8,
+      ...HEADER_FIELDS,
       records: fc.array(fc.record(shape), { minLength: 1, maxLength: layout.maxRecords }),
     })
     .map(({ records, ...h }) => ({

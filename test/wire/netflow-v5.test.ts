@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { WireError } from "../../src/wire/errors.ts";
-import { forEachNetflowV5Record, NetflowV5Cursor } from "../../src/wire/netflow-v5-cursor.ts";
 import {
   decodeNetflowV5,
   encodeNetflowV5,
@@ -13,11 +12,8 @@ import {
   type NetflowV5Record,
   netflowV5EncodingLength,
 } from "../../src/wire/netflow-v5.ts";
-
-function hex(text: string): Uint8Array {
-  const clean = text.replace(/\s+|#[^\n]*/g, "");
-  return Uint8Array.from(clean.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
-}
+import { forEachNetflowV5Record, NetflowV5Cursor } from "../../src/wire/netflow-v5-cursor.ts";
+import { codeOf, hex, NETFLOW_HEADER_FIELDS, NETFLOW_V5_FLOW_FIELDS, u8, u16 } from "./fixtures.ts";
 
 /** Two records and two bytes of padding, written by hand from the Cisco v5 layout. */
 const FIXTURE = hex(`
@@ -95,16 +91,6 @@ const EXPECTED: NetflowV5Datagram = {
   padding: 2,
 };
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WireError, `expected a WireError, got ${String(e)}`);
-    return e.code;
-  }
-  return "no error";
-}
-
 function messageOf(fn: () => unknown): string {
   try {
     fn();
@@ -123,44 +109,14 @@ function offsetOf(fn: () => unknown): number {
   return -1;
 }
 
-const u32 = fc.integer({ min: 0, max: 0xffffffff });
-const u16 = fc.integer({ min: 0, max: 0xffff });
-const u8 = fc.integer({ min: 0, max: 0xff });
-
 // fc.record builds null-prototype objects; spread them into plain ones so deepEqual compares like with like.
 const recordArb: fc.Arbitrary<NetflowV5Record> = fc
-  .record({
-    srcAddr: u32,
-    dstAddr: u32,
-    nextHop: u32,
-    input: u16,
-    output: u16,
-    dPkts: u32,
-    dOctets: u32,
-    first: u32,
-    last: u32,
-    srcPort: u16,
-    dstPort: u16,
-    pad1: u8,
-    tcpFlags: u8,
-    prot: u8,
-    tos: u8,
-    srcAs: u16,
-    dstAs: u16,
-    srcMask: u8,
-    dstMask: u8,
-    pad2: u16,
-  })
+  .record({ ...NETFLOW_V5_FLOW_FIELDS, pad1: u8, pad2: u16 })
   .map((r) => ({ ...r }));
 
 const datagramArb: fc.Arbitrary<NetflowV5Datagram> = fc
   .record({
-    sysUptime: u32,
-    unixSecs: u32,
-    unixNsecs: u32,
-    flowSequence: u32,
-    engineType: u8,
-    engineId: u8,
+    ...NETFLOW_HEADER_FIELDS,
     samplingMode: fc.integer({ min: 0, max: 3 }),
     samplingInterval: fc.integer({ min: 0, max: 0x3fff }),
     records: fc.array(recordArb, { maxLength: NETFLOW_V5_MAX_RECORDS }),

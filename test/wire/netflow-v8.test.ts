@@ -18,31 +18,7 @@ import {
   netflowV8EncodingLength,
   netflowV8Layout,
 } from "../../src/wire/netflow-v8.ts";
-
-function hex(text: string): Uint8Array {
-  const clean = text.replace(/\s+|#[^\n]*/g, "");
-  return Uint8Array.from(clean.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WireError, `expected a WireError, got ${String(e)}`);
-    return e.code;
-  }
-  return "no error";
-}
+import { codeOf, concat, hex, NETFLOW_HEADER_FIELDS, u8, u32 } from "./fixtures.ts";
 
 function errorOf(fn: () => unknown): WireError {
   try {
@@ -226,16 +202,9 @@ function recordArb(layout: NetflowV8SchemeLayout): fc.Arbitrary<Record<string, n
 }
 
 function datagramArb(layout: NetflowV8SchemeLayout): fc.Arbitrary<NetflowV8Datagram> {
-  const u32 = fc.integer({ min: 0, max: 0xffffffff });
-  const u8 = fc.integer({ min: 0, max: 0xff });
   return fc
     .record({
-      sysUptime: u32,
-      unixSecs: u32,
-      unixNsecs: u32,
-      flowSequence: u32,
-      engineType: u8,
-      engineId: u8,
+      ...NETFLOW_HEADER_FIELDS,
       aggVersion: u8,
       reserved: u32,
       records: fc.array(recordArb(layout), { maxLength: layout.maxRecords }),

@@ -11,6 +11,7 @@ import { decodePcapFileHeader, PCAP_MAX_CAPTURE_LENGTH } from "../../src/wire/pc
 import { encodePcap, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from "../../src/wire/pcap-writer.ts";
 import { ethernetIpv4Frame, type PcapFixtureRecord, pcapFixture } from "../helpers/capture-fixtures.ts";
 import { needsProgram } from "../helpers/requirements.ts";
+import { hex, parseInChunks, thrown } from "./fixtures.ts";
 
 /** A little-endian microsecond pcap, written out byte by byte: one 4-byte raw packet. */
 const HEX_LE_MICROS =
@@ -18,40 +19,12 @@ const HEX_LE_MICROS =
   "00f15365 40e20100 04000000 3c000000" + // 1700000000 s, 123456 us, capLen 4, origLen 60
   "45000014";
 
-function hex(s: string): Uint8Array {
-  const clean = s.replace(/\s+/g, "");
-  return Uint8Array.from(clean.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
-}
-
 const RECORDS: PcapFixtureRecord[] = [
   { seconds: 1_700_000_000, fraction: 1, data: ethernetIpv4Frame(60, 1) },
   { seconds: 1_700_000_001, fraction: 999_999, data: ethernetIpv4Frame(1514, 2), origLen: 9000 },
   { seconds: 0, fraction: 0, data: new Uint8Array(0), origLen: 0 },
   { seconds: 4_294_967_295, fraction: 500_000, data: ethernetIpv4Frame(42, 3) },
 ];
-
-/** Feeds `bytes` in chunks of `size` and collects every packet, copying data (chunks are views). */
-function parseInChunks(bytes: Uint8Array, size: number): CapturedPacket[] {
-  const parser = new CaptureParser();
-  const out: CapturedPacket[] = [];
-  for (let at = 0; at < bytes.length; at += size) {
-    parser.push(bytes.subarray(at, at + size));
-    for (const p of parser.drain()) out.push(p);
-  }
-  parser.end();
-  for (const p of parser.drain()) out.push(p);
-  return out;
-}
-
-function thrown(fn: () => unknown): WireError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WireError, `expected a WireError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected an error");
-}
 
 describe("pcap reader: fixed fixture", () => {
   it("decodes a hand-written little-endian microsecond file", () => {

@@ -18,38 +18,13 @@ import {
 } from "../../src/wire/pcapng-reader.ts";
 import { concat, epb, ethernetIpv4Frame, idb, pcapngBlock, shb, spb } from "../helpers/capture-fixtures.ts";
 import { needsProgram } from "../helpers/requirements.ts";
+import { hex, parseInChunks, thrown } from "./fixtures.ts";
 
 /** A little-endian pcapng file written out byte by byte: SHB, IDB (Ethernet, snaplen 65535), one EPB. */
 const HEX_LE =
   "0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000" + // SHB, 28 bytes, version 1.0
   "01000000 14000000 0100 0000 ffff0000 14000000" + // IDB, 20 bytes, no options: microseconds
   "06000000 24000000 00000000 240a0600 40222018 03000000 3c000000 aabbcc00 24000000"; // EPB, 36 bytes
-
-function hex(s: string): Uint8Array {
-  return Uint8Array.from(s.replace(/\s+/g, "").match(/../g) ?? [], (h) => Number.parseInt(h, 16));
-}
-
-function thrown(fn: () => unknown): WireError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WireError, `expected a WireError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected an error");
-}
-
-function parseInChunks(bytes: Uint8Array, size: number): CapturedPacket[] {
-  const parser = new CaptureParser();
-  const out: CapturedPacket[] = [];
-  for (let at = 0; at < bytes.length; at += size) {
-    parser.push(bytes.subarray(at, at + size));
-    for (const p of parser.drain()) out.push(p);
-  }
-  parser.end();
-  for (const p of parser.drain()) out.push(p);
-  return out;
-}
 
 const T0 = 1_700_000_000n; // seconds
 

@@ -17,16 +17,7 @@ import {
   verifyTcpChecksumIpv6,
 } from "../../src/wire/tcp.ts";
 import { TCP_ACK, TCP_SYN } from "../../src/wire/tcp-flags.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-
-function onlyWireErrors(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WireError, `unexpected ${String(e)}`);
-  }
-}
+import { hex, onlyWireErrors } from "./fixtures.ts";
 
 // A Linux SYN 10.9.1.1:45001 -> 10.9.2.2:5001 captured at the sender on a veth (checksum offload: the field holds
 // the partial pseudo-header sum 0x1743).

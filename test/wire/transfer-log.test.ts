@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { isWireError } from "../../src/wire/errors.ts";
 import {
   escapeTransferLogValue,
   formatTransferLogLine,
@@ -11,6 +10,7 @@ import {
   type TransferLogEntry,
   transferLogFileName,
 } from "../../src/wire/transfer-log.ts";
+import { assertSurvivesMangling, expectError } from "./fixtures.ts";
 
 // flow-collector.txt, the two transfer-log examples exactly as printed (stray spaces and quotes included).
 const SPEC_SUCCESS =
@@ -30,15 +30,6 @@ const SUCCESS: TransferLogEntry = {
   errorText: "",
   transferTimeMs: 3280,
 };
-
-function expectError(fn: () => unknown, code: string, offset?: number): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(isWireError(e), `not a WireError: ${e}`);
-    assert.equal(e.code, code);
-    if (offset !== undefined) assert.equal(e.offset, offset);
-    return true;
-  });
-}
 
 describe("transfer log line", () => {
   it("parses the spec's examples as printed", () => {
@@ -148,15 +139,7 @@ describe("transfer log line", () => {
   });
 
   it("never throws anything but its own errors on mangled lines", () => {
-    fc.assert(
-      fc.property(fc.nat(SPEC_SUCCESS.length), fc.string({ maxLength: 3 }), fc.nat(3), (at, insert, drop) => {
-        try {
-          parseTransferLogLine(SPEC_SUCCESS.slice(0, at) + insert + SPEC_SUCCESS.slice(at + drop));
-        } catch (e) {
-          assert.ok(isWireError(e), String(e));
-        }
-      }),
-    );
+    assertSurvivesMangling(SPEC_SUCCESS, parseTransferLogLine, 3, 3);
   });
 
   it("refuses counts it cannot write", () => {

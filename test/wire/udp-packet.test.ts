@@ -4,12 +4,11 @@ import fc from "fast-check";
 import { internetChecksum } from "../../src/wire/checksum.ts";
 import { WireError } from "../../src/wire/errors.ts";
 import { decodeEthernet, ETHERTYPE_IPV4, macToString } from "../../src/wire/ethernet.ts";
-import { ipv4FromString } from "../../src/wire/ipv4-address.ts";
 import { decodeIpv4 } from "../../src/wire/ipv4.ts";
+import { ipv4FromString } from "../../src/wire/ipv4-address.ts";
 import { decodeUdp, verifyUdpChecksumIpv4 } from "../../src/wire/udp.ts";
 import { encodeEthernetIpv4UdpFrame, encodeIpv4UdpPacket } from "../../src/wire/udp-packet.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+import { hex } from "./fixtures.ts";
 
 describe("encodeIpv4UdpPacket", () => {
   it("reproduces a real kernel-sent traceroute probe byte for byte (bar the offloaded UDP checksum)", () => {

@@ -13,16 +13,7 @@ import {
   verifyUdpChecksumIpv4,
   verifyUdpChecksumIpv6,
 } from "../../src/wire/udp.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-
-function onlyWireErrors(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WireError, `unexpected ${String(e)}`);
-  }
-}
+import { hex, onlyWireErrors } from "./fixtures.ts";
 
 // A traceroute-style probe 10.9.1.1:45000 -> 10.9.2.2:33434 captured at the sender on a veth: Linux leaves the
 // checksum field holding the partial pseudo-header sum (checksum offload), so it does not verify as sent.

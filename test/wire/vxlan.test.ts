@@ -3,8 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { WireError } from "../../src/wire/errors.ts";
 import { decodeVxlan, encodeVxlan, VXLAN_UDP_PORT } from "../../src/wire/vxlan.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+import { hex } from "./fixtures.ts";
 
 describe("VXLAN header (RFC 7348)", () => {
   it("decodes and re-encodes a header with VNI 5001", () => {
