@@ -5,29 +5,20 @@ import { IfIndexError, PacketParser, PacketVerdict } from "../../src/exporter/pa
 import { locateNetworkLayer } from "../../src/wire/capture-link.ts";
 import type { CapturedPacket } from "../../src/wire/capture-parser.ts";
 import {
-  encodeEthernet,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
+  encodeEthernet,
   macFromString,
 } from "../../src/wire/ethernet.ts";
 import { encodeIcmp } from "../../src/wire/icmp.ts";
-import { ipv4FromString as addr } from "../../src/wire/ipv4-address.ts";
 import { encodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4HeaderInit } from "../../src/wire/ipv4.ts";
+import { ipv4FromString as addr } from "../../src/wire/ipv4-address.ts";
 import { encodeIpv6 } from "../../src/wire/ipv6.ts";
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_RAW } from "../../src/wire/pcap-writer.ts";
 import { encodeTcp } from "../../src/wire/tcp.ts";
 import { encodeUdp } from "../../src/wire/udp.ts";
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { concat } from "../helpers/capture-fixtures.ts";
 
 function ip(init: Omit<Ipv4HeaderInit, "totalLength">, payload: Uint8Array, totalLength?: number): Uint8Array {
   return concat(encodeIpv4({ ...init, totalLength: totalLength ?? 20 + payload.length }), payload);
