@@ -4,6 +4,7 @@
  * telemetry provider (an ECMP group with a LAG at the first hop, counters growing with time), a fixed flow source, and a
  * helper that builds an agent on them for fastify `inject`.
  */
+import { after } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
 import type { AgentClock, CancelTimer } from "../../src/agent/clock.ts";
 import { buildAgent, type Agent } from "../../src/agent/agent.ts";
@@ -247,6 +248,20 @@ export interface TestAgent {
     url: string,
     options?: { originator?: string; address?: string; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;
+}
+
+/**
+ * A {@link testAgent} factory whose agents are all closed by an `after` hook registered where this is called (a test
+ * file's top level or a `describe` body).
+ */
+export function agentsClosedAfter(): (config?: Record<string, unknown>) => TestAgent {
+  const agents: TestAgent[] = [];
+  after(() => Promise.all(agents.map((a) => a.agent.close())));
+  return (config = {}) => {
+    const a = testAgent(config);
+    agents.push(a);
+    return a;
+  };
 }
 
 /** Builds a test agent; `config` is YAML-shaped input for the agent schema. */

@@ -7,20 +7,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { CA_RESOURCES } from "../../src/agent/agent-metrics.ts";
 import { RETURN_CODES } from "../../src/agent/return-codes.ts";
 import { testAgent } from "./fakes.ts";
 
-const RESOURCES = [
-  "list/flow",
-  "start/flow",
-  "stop/flow",
-  "data/flow",
-  "active/flow",
-  "start/tunnel",
-  "stop/tunnel",
-  "data/tunnel",
-  "active/tunnel",
-];
+const RESOURCES: readonly string[] = CA_RESOURCES;
 const PARAMS = [
   "src",
   "dst",

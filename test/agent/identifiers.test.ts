@@ -15,17 +15,9 @@ import {
 } from "../../src/agent/identifiers.ts";
 import { RateTracker } from "../../src/agent/rate-tracker.ts";
 import { counters } from "./fakes.ts";
+import { SPEC_OVERLAY_TUNNEL } from "./spec-examples.ts";
 
-const TUNNEL = {
-  src: "10.10.11.11",
-  dst: "192.168.5.11",
-  sport: 53812,
-  vnid: 200,
-  appsrc: "10.0.0.2",
-  appdst: "10.0.0.3",
-  appsmac: "52:54:00:b8:9b:2e",
-  appdmac: "52:54:00:6e:cc:dc",
-};
+const TUNNEL = SPEC_OVERLAY_TUNNEL;
 
 describe("identifiers", () => {
   it("the ID strings of the spec's examples", () => {

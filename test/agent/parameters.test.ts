@@ -5,22 +5,17 @@
  * parameter.
  */
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { DEFAULT_COLLECTION } from "../../src/agent/collection-params.ts";
 import { requirement } from "../helpers/requirements.ts";
-import { type TestAgent, testAgent } from "./fakes.ts";
+import { SPEC_TUNNEL } from "../sim/fixtures.ts";
+import { agentsClosedAfter } from "./fakes.ts";
 import { HAVE_SPEC, tableElements } from "./spec-text.ts";
 
 const TUNNEL =
   "src=10.1.1.1&dst=10.1.7.1&sport=4567&vnid=5&appsrc=10.1.2.3&appdst=10.1.2.5&appsmac=9c:8e:99:12:88:2e&appdmac=44:1e:a1:02:25:c0";
 
-const agents: TestAgent[] = [];
-after(() => Promise.all(agents.map((a) => a.agent.close())));
-function agent(config: Record<string, unknown> = {}): TestAgent {
-  const a = testAgent(config);
-  agents.push(a);
-  return a;
-}
+const agent = agentsClosedAfter();
 
 describe("start/flow defaults (Table 5)", () => {
   it("proto udp, ports 33434, nhops 255, timeout 30000 ms, chksum true, ntry 1, sfreq 1 s, bw_ingress false, no mirror", async () => {
@@ -141,19 +136,7 @@ describe("start/tunnel parameters (Table 15)", () => {
     assert.equal((await t.get(`/start/tunnel?${TUNNEL}`)).json().code, "EOK");
     await t.clock.advance(0);
     const first = t.network.batches[0]!;
-    assert.deepEqual(first.target, {
-      kind: "tunnel",
-      tunnel: {
-        src: "10.1.1.1",
-        dst: "10.1.7.1",
-        sport: 4567,
-        vnid: 5,
-        appsrc: "10.1.2.3",
-        appdst: "10.1.2.5",
-        appsmac: "9c:8e:99:12:88:2e",
-        appdmac: "44:1e:a1:02:25:c0",
-      },
-    });
+    assert.deepEqual(first.target, SPEC_TUNNEL, "the spec example's tuple, MACs included");
     assert.equal(first.ttls.length, 255);
     assert.equal(first.timeoutMs, 30_000);
     assert.ok(t.network.hopQueries.every((q) => !q.bwIngress));

@@ -5,9 +5,9 @@
  * with bw_ingress; unanswered and unmanaged hops reported as such; the `ID` string and `Time`.
  */
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { requirement } from "../helpers/requirements.ts";
-import { type TestAgent, testAgent } from "./fakes.ts";
+import { agentsClosedAfter } from "./fakes.ts";
 import { HAVE_SPEC, tableElements } from "./spec-text.ts";
 
 const skip = requirement(HAVE_SPEC, "../shared/spec/compute-agent-api.txt not present");
@@ -81,13 +81,7 @@ function checkIfl(ifl: Json, base: number): void {
 }
 
 describe("Path object structure (Tables 6-14, 16-24)", { skip }, () => {
-  const agents: TestAgent[] = [];
-  after(() => Promise.all(agents.map((a) => a.agent.close())));
-  const agent = () => {
-    const a = testAgent();
-    agents.push(a);
-    return a;
-  };
+  const agent = agentsClosedAfter();
 
   for (const bw of [false, true]) {
     it(`data/flow with bw_ingress=${bw}: every table element, ECMP with LAG at hop 1, IFLList after`, async () => {

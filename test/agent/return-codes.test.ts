@@ -4,21 +4,15 @@
  * source that fails, an ambiguous tunnel), E_UNAUTHORIZED, E_AoF, each with its HTTP status.
  */
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { httpStatusOf, RETURN_CODES } from "../../src/agent/return-codes.ts";
-import { type TestAgent, testAgent } from "./fakes.ts";
+import { agentsClosedAfter } from "./fakes.ts";
 
 const FLOW = "src=10.1.1.1&dst=10.1.7.1&proto=tcp&sport=4567&dport=9000";
 const TUNNEL_ID = "src=10.1.1.1&dst=10.1.7.1&vnid=5&appsrc=10.1.2.3&appdst=10.1.2.5";
 const TUNNEL = `${TUNNEL_ID}&sport=4567&appsmac=9c:8e:99:12:88:2e&appdmac=44:1e:a1:02:25:c0`;
 
-const agents: TestAgent[] = [];
-after(() => Promise.all(agents.map((a) => a.agent.close())));
-function agent(config: Record<string, unknown> = {}): TestAgent {
-  const a = testAgent(config);
-  agents.push(a);
-  return a;
-}
+const agent = agentsClosedAfter();
 
 describe("return codes and envelope", () => {
   it("numeric values are the spec's: EOK 0, EAGAIN 1, EFAIL 2, E_UNAUTHORIZED 3, E_AoF 4", () => {

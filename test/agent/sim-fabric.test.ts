@@ -14,6 +14,7 @@ import { createLogger } from "../../src/runtime/logger.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";
 import { createSimFabric, type SimFabric } from "../../src/sim/index.ts";
 import { ManualClock } from "./fakes.ts";
+import { SPEC_OVERLAY_PORT_TAIL } from "./spec-examples.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are walked dynamically by the assertions.
 type Json = Record<string, any>;
@@ -148,18 +149,7 @@ describe("the agent on the simulated fabric", () => {
     for (const sport of [59010, 59011, 59012]) assert.ok(ports.some((p: number[]) => p[0] === 9000 && p[1] === sport));
     const overlay = all.find((g) => g.SIP === "10.10.11.11")!;
     assert.equal(overlay.PORTS[0].length, 11);
-    assert.deepEqual(overlay.PORTS[0].slice(1), [
-      4789,
-      53812,
-      200,
-      "52:54:00:b8:9b:2e",
-      "52:54:00:6e:cc:dc",
-      "10.0.0.2",
-      "10.0.0.3",
-      "UDP",
-      41504,
-      9000,
-    ]);
+    assert.deepEqual(overlay.PORTS[0].slice(1), SPEC_OVERLAY_PORT_TAIL);
     const active = (await get("/list/flow?active=True")).json().FLOWS as Json[];
     const activeTcp = active.find((g) => g.SIP === "10.1.1.1" && g.PROTO === "TCP")!;
     assert.ok(!activeTcp.PORTS.some((p: number[]) => p[1] === 22), "the idle ssh flow is left out");

@@ -11,6 +11,7 @@ import {
   UnknownInterfaceError,
 } from "../../src/collector/contracts.ts";
 import type { RateValue } from "../../src/collector/rate-counter.ts";
+import { zeroDrops } from "../../src/collector/receive/receiver-status.ts";
 import type {
   ExportChannelStatus,
   FileStatus,
@@ -26,18 +27,7 @@ export function rate(total: number, perSecond = 0, peakPerSecond = 0): RateValue
 
 /** All drop counters at zero, with `overrides`. */
 export function drops(overrides: Partial<PacketDrops> = {}): PacketDrops {
-  return {
-    noMemory: 0,
-    notIp: 0,
-    notIpv4: 0,
-    tooSmall: 0,
-    fragments: 0,
-    icmp: 0,
-    tcp: 0,
-    unknown: 0,
-    notJunosFlow: 0,
-    ...overrides,
-  };
+  return { ...zeroDrops(), ...overrides };
 }
 
 /** An export channel on the secondary server with both servers OK (the spec's). */

@@ -8,19 +8,14 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { gunzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import { type RunningCollector, startCollector } from "../../src/collector/collector.ts";
-import { collectorConfigSchema } from "../../src/collector/config.ts";
-import { loadConfig } from "../../src/runtime/config.ts";
-import { createLogger } from "../../src/runtime/logger.ts";
-import { parseCollectorRecords } from "../../src/wire/collector-record.ts";
+import type { RunningCollector } from "../../src/collector/collector.ts";
 import { ipv4ToString } from "../../src/wire/ipv4-address.ts";
 import { freeUdpPort } from "../helpers/free-port.ts";
 import { startChild, waitFor } from "../helpers/processes.ts";
 import { needsProgram } from "../helpers/requirements.ts";
 import { trafficCapture } from "../helpers/traffic-capture.ts";
+import { shippedFile, startFileCollector } from "./file-collector.ts";
 
 const skip = needsProgram("softflowd") || needsProgram("nfcapd", "nfdump") || needsProgram("nfdump");
 
@@ -107,22 +102,9 @@ describe("collector interop: softflowd into flowlens and nfcapd", { skip }, () =
     assert.ok(expected.length > 100, `nfdump read only ${expected.length} records`);
 
     // The flowlens collector on port 0, shipping to a file:// destination.
-    const text = `spool-directory: ${JSON.stringify(join(dir, "spool"))}
-admin: { host: 127.0.0.1, port: 0 }
-interfaces:
-  cp-6/0/0:
-    listen: ["127.0.0.1:0"]
-    analyzer-address: 10.10.10.1
-    analyzer-id: server1
-    inputs: { mo-7/1/0.0: { exporter: any, if-alias: so_3_0_0_0 } }
-    export-channels:
-      "0": { primary: { url: ${JSON.stringify(pathToFileURL(join(dir, "archive")).href + "/")} }, retry-delay: 1s }
-transfer-log-archive: { directory: ${JSON.stringify(join(dir, "log"))} }
-`;
-    const config = loadConfig({ schema: collectorConfigSchema, text, env: {} });
-    collector = await startCollector(config, { logger: createLogger({ level: "warn" }) });
-    const port = Number(collector.control.interfaces()[0].listeners[0].address.split(":").pop());
-    softflowd(pcap, port, dir);
+    const started = await startFileCollector(dir);
+    collector = started.running;
+    softflowd(pcap, started.port, dir);
     await waitFor(
       "every datagram counted",
       () => collector?.control.interfaces()[0].input.flowRecords.total === expected.length,
@@ -130,10 +112,9 @@ transfer-log-archive: { directory: ${JSON.stringify(join(dir, "log"))} }
     await collector.stop();
     collector = undefined;
 
-    const files = readdirSync(join(dir, "archive")).filter((f) => f.endsWith(".bcp.bi.gz"));
-    assert.equal(files.length, 1);
-    assert.match(files[0], /^cFlowd-server1-0-\d{8}_\d{6}-so_3_0_0_0\.bcp\.bi\.gz$/);
-    const records = parseCollectorRecords(gunzipSync(readFileSync(join(dir, "archive", files[0]))).toString("latin1"));
+    const shipped = shippedFile(dir);
+    assert.match(shipped.name, /^cFlowd-server1-0-\d{8}_\d{6}-so_3_0_0_0\.bcp\.bi\.gz$/);
+    const records = shipped.records;
     const got = records
       .map((r) =>
         key(
@@ -159,7 +140,7 @@ transfer-log-archive: { directory: ${JSON.stringify(join(dir, "log"))} }
     assert.match(
       readFileSync(join(dir, "log", log), "utf8"),
       new RegExp(
-        `^fn="${files[0].replaceAll(".", "\\.")}":sz=\\d+:nr=${records.length}:.*:sf=1:.*:rc=250:er="":tt=\\d+\\n$`,
+        `^fn="${shipped.name.replaceAll(".", "\\.")}":sz=\\d+:nr=${records.length}:.*:sf=1:.*:rc=250:er="":tt=\\d+\\n$`,
       ),
     );
   });

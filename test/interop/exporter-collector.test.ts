@@ -6,52 +6,28 @@
  * process), per (protocol, ports) the packets and bytes of the capture.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { gunzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import { type RunningCollector, startCollector } from "../../src/collector/collector.ts";
-import { collectorConfigSchema } from "../../src/collector/config.ts";
+import type { RunningCollector } from "../../src/collector/collector.ts";
 import { exporterConfigSchema } from "../../src/exporter/config.ts";
 import { runOneShotExport } from "../../src/exporter/one-shot-export.ts";
 import { loadConfig } from "../../src/runtime/config.ts";
-import { createLogger } from "../../src/runtime/logger.ts";
-import { type ParsedCollectorRecord, parseCollectorRecords } from "../../src/wire/collector-record.ts";
+import type { ParsedCollectorRecord } from "../../src/wire/collector-record.ts";
 import { ipv4ToString } from "../../src/wire/ipv4-address.ts";
 import { waitFor } from "../helpers/processes.ts";
 import { needsProgram } from "../helpers/requirements.ts";
 import { trafficCapture } from "../helpers/traffic-capture.ts";
+import { shippedFile, startFileCollector } from "./file-collector.ts";
 import { flowKey, runFlowlens, tsharkFlows } from "./exporter-oracles.ts";
 
 const skip = needsProgram("tshark");
 
-async function collector(dir: string): Promise<{ running: RunningCollector; port: number }> {
-  const text = `spool-directory: ${JSON.stringify(join(dir, "spool"))}
-admin: { host: 127.0.0.1, port: 0 }
-interfaces:
-  cp-6/0/0:
-    listen: ["127.0.0.1:0"]
-    analyzer-address: 10.10.10.1
-    analyzer-id: server1
-    inputs: { mo-7/1/0.0: { exporter: any, if-alias: so_3_0_0_0 } }
-    export-channels:
-      "0": { primary: { url: ${JSON.stringify(`${pathToFileURL(join(dir, "archive")).href}/`)} }, retry-delay: 1s }
-transfer-log-archive: { directory: ${JSON.stringify(join(dir, "log"))} }
-`;
-  const config = loadConfig({ schema: collectorConfigSchema, text, env: {} });
-  const running = await startCollector(config, { logger: createLogger({ level: "warn" }) });
-  const port = Number(running.control.interfaces()[0].listeners[0].address.split(":").pop());
-  return { running, port };
-}
-
 async function shippedRecords(dir: string, c: RunningCollector, count: number): Promise<ParsedCollectorRecord[]> {
   await waitFor("every record counted", () => c.control.interfaces()[0].input.flowRecords.total >= count);
   await c.stop();
-  const files = readdirSync(join(dir, "archive")).filter((f) => f.endsWith(".bcp.bi.gz"));
-  assert.equal(files.length, 1);
-  return parseCollectorRecords(gunzipSync(readFileSync(join(dir, "archive", files[0]))).toString("latin1"));
+  return shippedFile(dir).records;
 }
 
 describe("exporter interop: flowlens exporter into the flowlens collector", { skip }, () => {
@@ -72,7 +48,7 @@ describe("exporter interop: flowlens exporter into the flowlens collector", { sk
 
   it("v5: the record file holds exactly the exporter's flows", async () => {
     const sub = join(dir, "v5");
-    const c = await collector(sub);
+    const c = await startFileCollector(sub);
     running = c.running;
     const text = `input: { max-packets-per-second: unlimited, pcap: [{ file: ${JSON.stringify(pcap)} }] }
 output: { period: 10s, cflowd: [{ host: 127.0.0.1, port: ${c.port}, version: 5 }] }
@@ -119,7 +95,7 @@ route-record: { file: ${JSON.stringify(join(dir, "routes.txt"))} }
 
   it("v8 protocol-port from `flowlens export`: per protocol and ports, the capture's packets and bytes", async () => {
     const sub = join(dir, "v8");
-    const c = await collector(sub);
+    const c = await startFileCollector(sub);
     running = c.running;
     const run = await runFlowlens([
       "export",

@@ -2,7 +2,7 @@
  * Shared fixtures of the simulated-fabric tests: a settable clock and a small topology without background traffic,
  * where every counted packet belongs to a flow, a probe or a mirror copy.
  */
-import type { FlowTuple, ProbeTarget } from "../../src/probe/transport.ts";
+import type { FlowTuple, ProbeTarget, TunnelTuple } from "../../src/probe/transport.ts";
 import type { SimTopologyInput } from "../../src/sim/index.ts";
 
 /** A clock the test moves by hand (epoch milliseconds). */
@@ -81,20 +81,20 @@ export function flowTarget(flow: FlowTuple): ProbeTarget {
 /** The spec's start/flow example tuple (compute-agent-api.txt, "Flow Data Compute Agent API Example"). */
 export const SPEC_FLOW: FlowTuple = { src: "10.1.1.1", dst: "10.1.7.1", proto: "tcp", sport: 4567, dport: 9000 };
 
-/** The spec's start/tunnel example. */
-export const SPEC_TUNNEL: ProbeTarget = {
-  kind: "tunnel",
-  tunnel: {
-    src: "10.1.1.1",
-    dst: "10.1.7.1",
-    sport: 4567,
-    vnid: 5,
-    appsrc: "10.1.2.3",
-    appdst: "10.1.2.5",
-    appsmac: "9c:8e:99:12:88:2e",
-    appdmac: "44:1e:a1:02:25:c0",
-  },
+/** The spec's start/tunnel example tuple (compute-agent-api.txt, start/tunnel). */
+export const SPEC_TUNNEL_TUPLE: TunnelTuple = {
+  src: "10.1.1.1",
+  dst: "10.1.7.1",
+  sport: 4567,
+  vnid: 5,
+  appsrc: "10.1.2.3",
+  appdst: "10.1.2.5",
+  appsmac: "9c:8e:99:12:88:2e",
+  appdmac: "44:1e:a1:02:25:c0",
 };
+
+/** The spec's start/tunnel example. */
+export const SPEC_TUNNEL: ProbeTarget = { kind: "tunnel", tunnel: SPEC_TUNNEL_TUPLE };
 
 /** TTLs 1..n. */
 export function ttlsUpTo(n: number): number[] {

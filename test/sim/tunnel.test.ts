@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { ProbeTarget, TunnelTuple } from "../../src/probe/transport.ts";
 import { createSimFabric } from "../../src/sim/index.ts";
-import { fakeClock, ttlsUpTo } from "./fixtures.ts";
+import { fakeClock, SPEC_TUNNEL_TUPLE, ttlsUpTo } from "./fixtures.ts";
 
 const VTEPS = ["10.1.1.1", "10.10.11.11", "10.1.7.1", "192.168.5.11"];
 
@@ -47,16 +47,7 @@ describe("tunnel probes", () => {
 
   it("do not depend on the inner flow, and change path with the outer source port", () => {
     const fabric = createSimFabric({ now: fakeClock().now });
-    const base: TunnelTuple = {
-      src: "10.1.1.1",
-      dst: "10.1.7.1",
-      sport: 4567,
-      vnid: 5,
-      appsrc: "10.1.2.3",
-      appdst: "10.1.2.5",
-      appsmac: "9c:8e:99:12:88:2e",
-      appdmac: "44:1e:a1:02:25:c0",
-    };
+    const base: TunnelTuple = SPEC_TUNNEL_TUPLE;
     const path = (t: TunnelTuple) => fabric.route({ kind: "tunnel", tunnel: t }).hops.map((h) => h.egress);
     const reference = path(base);
     assert.deepEqual(path({ ...base, appsrc: "10.9.9.9", appdst: "10.8.8.8", vnid: 77 }), reference);
