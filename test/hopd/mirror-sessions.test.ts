@@ -126,7 +126,8 @@ describe("mirror sessions", () => {
     assert.equal(senders.length, 2, "a new sender");
     await until(() => senders[1]!.packets.length === 3, "mirrored through the new sender");
     assert.equal(decodeGreErspan(senders[1]!.packets[0]!, 20).gre.sequenceNumber, 0, "a new session counts from 0");
-    assert.equal(status.packets, 0);
+    assert.ok(status.packets <= 3, "start reports the new session's count, not the old one's");
+    assert.equal(sessions.list()[0]?.packets, 3, "the restarted session counts its own packets only");
     await sessions.close();
     assert.equal(sessions.size, 0);
     assert.equal(senders[1]!.closed, true);
