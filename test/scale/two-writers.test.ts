@@ -4,6 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { writerDurableName } from "../../src/scale/record-stream-setup.ts";
 import { waitFor } from "../helpers/processes.ts";
 import { freePort, needsNatsServer } from "./nats-servers.ts";
 import { archiveLines, checksum, expectedLines, scaleSuite, sendDatagrams } from "./scale-fixtures.ts";
@@ -22,6 +25,16 @@ describe("scale-out: two writers share an interface's records", { skip }, () => 
     // small fetch groups, so neither writer can take every message in one fetch
     const w1 = await suite.collector("w1", { role: "writer", udpPort: 0, servers, archive: one, fetchBatch: 4 });
     const w2 = await suite.collector("w2", { role: "writer", udpPort: 0, servers, archive: two, fetchBatch: 4 });
+    // both writers must be pulling before the records arrive, or the first one up may take all 40 messages
+    const nc = await connect({ servers });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const durable = writerDurableName("flowlens-writer", "cp-1/0/0");
+      const pulling = async () => (await jsm.consumers.info("FLOWLENS_RECORDS", durable)).num_waiting >= 2;
+      await waitFor("both writers pulling", pulling, 20_000, 50);
+    } finally {
+      await nc.close();
+    }
     await suite.collector("rx", { role: "receiver", udpPort: udp, servers, archive: suite.path("unused") });
     await sendDatagrams(udp, 0, DATAGRAMS);
     const total = DATAGRAMS * 30;
