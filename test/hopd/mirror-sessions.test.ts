@@ -8,12 +8,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { MirrorSessions, type MirrorPlan } from "../../src/hopd/mirror-sessions.ts";
+import { type MirrorPlan, MirrorSessions } from "../../src/hopd/mirror-sessions.ts";
 import type { PacketSender } from "../../src/hopd/packet-sender.ts";
 import { decodeGreErspan } from "../../src/wire/erspan.ts";
+import { ipv4FromString } from "../../src/wire/ipv4-address.ts";
 import { encodePcap } from "../../src/wire/pcap-writer.ts";
 import { encodeEthernetIpv4UdpFrame } from "../../src/wire/udp-packet.ts";
-import { ipv4FromString } from "../../src/wire/ipv4-address.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "flowlens-hopd-mirror-"));
 const FAKE = join(dir, "tcpdump");
@@ -62,7 +62,7 @@ const PLAN: MirrorPlan = {
 };
 
 async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(check(), what);
 }
 

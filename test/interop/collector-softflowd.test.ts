@@ -15,6 +15,7 @@ import { freeUdpPort } from "../helpers/free-port.ts";
 import { startChild, waitFor } from "../helpers/processes.ts";
 import { needsProgram } from "../helpers/requirements.ts";
 import { trafficCapture } from "../helpers/traffic-capture.ts";
+import { untilUdpDrained } from "../helpers/udp-queue.ts";
 import { shippedFile, startFileCollector } from "./file-collector.ts";
 
 const skip = needsProgram("softflowd") || needsProgram("nfcapd", "nfdump") || needsProgram("nfdump");
@@ -69,7 +70,7 @@ describe("collector interop: softflowd into flowlens and nfcapd", { skip }, () =
     try {
       await waitFor("nfcapd to listen", () => nfcapd.stdout.includes("Startup") || nfcapd.stderr.includes("Startup"));
       softflowd(pcap, nfPort, dir);
-      await new Promise((r) => setTimeout(r, 500));
+      await untilUdpDrained(nfPort);
     } finally {
       await nfcapd.stop("SIGTERM");
     }

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { needsProgram } from "../helpers/requirements.ts";
 import { trafficCapture } from "../helpers/traffic-capture.ts";
+import { untilUdpDrained } from "../helpers/udp-queue.ts";
 import { freeUdpPort, nfdumpFlows, runFlowlens, startNfcapd, tsharkFlows } from "./exporter-oracles.ts";
 
 const skip = needsProgram("nfcapd", "nfdump") || needsProgram("nfdump") || needsProgram("tshark");
@@ -40,7 +41,7 @@ describe("exporter interop: flowlens export into nfcapd, checked against tshark"
     let run: Awaited<ReturnType<typeof runFlowlens>>;
     try {
       run = await runFlowlens(["export", "--pcap", pcap, "--to", `127.0.0.1:${port}`, "--period", "10s", "--json"]);
-      await new Promise((r) => setTimeout(r, 300));
+      await untilUdpDrained(port);
     } finally {
       await nfcapd.stop("SIGTERM");
     }

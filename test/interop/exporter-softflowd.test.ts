@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { needsProgram } from "../helpers/requirements.ts";
 import { trafficCapture } from "../helpers/traffic-capture.ts";
+import { untilUdpDrained } from "../helpers/udp-queue.ts";
 import {
   freeUdpPort,
   type NfdumpFlow,
@@ -33,7 +34,7 @@ async function collect(dir: string, name: string, send: (port: number) => Promis
   const nfcapd = await startNfcapd(out, port);
   try {
     await send(port);
-    await new Promise((r) => setTimeout(r, 300));
+    await untilUdpDrained(port);
   } finally {
     await nfcapd.stop("SIGTERM");
   }

@@ -15,7 +15,7 @@ import { after, before, describe, test } from "node:test";
 import { stderrSays } from "../helpers/processes.ts";
 import { needsProgram } from "../helpers/requirements.ts";
 import { tsharkFields } from "../helpers/tshark-fields.ts";
-import { H1, H2, LAB_SKIP, LEAF1_HOST_SIDE, TestLab, inNs, probe, routeGetDevice } from "./lab-fixture.ts";
+import { H1, H2, inNs, LAB_SKIP, LEAF1_HOST_SIDE, probe, routeGetDevice, TestLab } from "./lab-fixture.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CLIENT = new URL("../hopd/lab-client.ts", import.meta.url).pathname;
@@ -226,12 +226,14 @@ describe("hopd in a lab router", { skip: SKIP }, () => {
     sendFromH1(ingressFlow, payloads);
     sendFromH1(bothFlow, bothPayloads);
     sendFromH1(flowOf(42001), ["not mirrored"]);
-    await new Promise((r) => setTimeout(r, 1000));
-    const [sessions] = client([http("GET", "/v1/sessions")]);
-    const packets = sessions!.body.mirrors
-      .map((m: { packets: number }) => m.packets)
-      .sort((a: number, b: number) => a - b);
-    assert.deepEqual(packets, [2 * bothPayloads.length, payloads.length]);
+    const expected = [2 * bothPayloads.length, payloads.length];
+    let packets: number[] = [];
+    for (let i = 0; i < 100 && packets.join() !== expected.join(); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const [sessions] = client([http("GET", "/v1/sessions")]);
+      packets = sessions!.body.mirrors.map((m: { packets: number }) => m.packets).sort((a: number, b: number) => a - b);
+    }
+    assert.deepEqual(packets, expected);
     client([
       http("POST", "/v1/release", { target: targetOf(ingressFlow) }),
       http("POST", "/v1/release", { target: targetOf(bothFlow) }),

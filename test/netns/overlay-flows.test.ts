@@ -10,12 +10,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { RunningRawAgent } from "../../src/cli/daemon/raw-agent.ts";
+import { waitFor } from "../helpers/processes.ts";
 import { needsProgram } from "../helpers/requirements.ts";
-import { H1, H2, LAB_SKIP, LEAF1_HOST_SIDE, TestLab, fabricPath, inNs, vxlanMacs } from "./lab-fixture.ts";
+import { fabricPath, H1, H2, inNs, LAB_SKIP, LEAF1_HOST_SIDE, TestLab, vxlanMacs } from "./lab-fixture.ts";
 import {
+  agentGetter,
   type Json,
   type NsChild,
-  agentGetter,
   pollUntil,
   spawnInNs,
   startLabRawAgent,
@@ -42,14 +43,14 @@ describe("overlay flows in list/flow on the default lab", { skip: SKIP }, () => 
     // The oracle: every VXLAN packet on h1's underlay, outer and inner headers, as tcpdump decodes them.
     const dump = spawnInNs(ns("h1"), ["tcpdump", "-i", "eth0", "-nn", "-l", "-c", "400", "udp", "port", "4789"]);
     children.push(dump);
-    await new Promise((r) => setTimeout(r, 1000)); // tcpdump opens its socket
+    await waitFor("tcpdump listening", () => /listening on/.test(dump.out()), 20_000);
     const server = spawnInNs(ns("h2"), [
       "python3",
       "-c",
-      "import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('10.2.0.2',9001));s.listen(1);c,_=s.accept();n=0\nwhile True:\n  d=c.recv(65536)\n  if not d: break\n  n+=len(d)\nprint(n)",
+      "import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('10.2.0.2',9001));s.listen(1);print('ready',flush=True);c,_=s.accept();n=0\nwhile True:\n  d=c.recv(65536)\n  if not d: break\n  n+=len(d)\nprint(n)",
     ]);
     children.push(server);
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor("the TCP server listening", () => server.out().startsWith("ready"), 20_000);
     const traffic = inNs(ns("h1"), [
       "python3",
       "-c",
@@ -63,7 +64,7 @@ describe("overlay flows in list/flow on the default lab", { skip: SKIP }, () => 
       ].join("\n"),
     ]);
     assert.equal(traffic.status, 0, traffic.stderr);
-    assert.equal((await server.done).trim(), "2000");
+    assert.equal((await server.done).trim().split("\n").at(-1), "2000");
     await new Promise((r) => setTimeout(r, 500));
     stopChild(dump);
     const out = await dump.done;

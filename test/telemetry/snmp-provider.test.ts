@@ -293,7 +293,7 @@ describe("SNMP provider: selection, caching and timeouts", () => {
       const e = await provider.hop(query("10.1.1.1")).catch((x: unknown) => x as SnmpTelemetryError);
       assert.ok(e instanceof SnmpTelemetryError && e.code === "ERR_SNMP_TIMEOUT");
       retryable.push(e.retryable);
-      await new Promise((r) => setTimeout(r, 200)); // the background read fails meanwhile
+      await new Promise((r) => setTimeout(r, 500)); // the background read (150 ms) fails meanwhile
     }
     assert.deepEqual(retryable, [true, true, false, false]);
     await provider.close();
