@@ -5,9 +5,10 @@
  * walked) and inner IPv4 with its TCP/UDP ports, into overlay flows: the outer VTEP tuple with the VNI, VM MACs, VM
  * addresses, protocol and ports, which list/flow reports as 11-value PORTS tuples. The raw transport's own tunnel
  * probes (inner payload starting "FLPR") are left out. Inner packets that are not IPv4 TCP/UDP first fragments (ARP,
- * ICMP, IPv6) are counted and skipped.
+ * ICMP, IPv6) are counted and skipped. On the loopback interface the kernel shows each datagram twice (as sent and as
+ * received); the sent copy is ignored there, so counts are per datagram on every interface.
  */
-import type { CapturedPacket } from "../probe/helper/framing.ts";
+import { type CapturedPacket, PACKET_OUTGOING } from "../probe/helper/framing.ts";
 import type { PacketCapture } from "../probe/helper/probe-helper.ts";
 import { isTunnelProbePayload } from "../probe/raw/probe-packets.ts";
 import { ETHERTYPE_IPV4, decodeEthernet, macToString } from "../wire/ethernet.ts";
@@ -17,6 +18,9 @@ import { UDP_HEADER_LENGTH } from "../wire/udp.ts";
 import { VXLAN_HEADER_LENGTH, VXLAN_UDP_PORT, decodeVxlan } from "../wire/vxlan.ts";
 import type { AgentClock } from "./clock.ts";
 import type { FlowSource, OverlayFlow, SniffedFlow } from "./flow-source.ts";
+
+/** The loopback interface's index: Linux registers `lo` first in every network namespace. */
+export const LOOPBACK_IFINDEX = 1;
 
 /** Bytes of each captured packet the sniffer asks for: outer and inner headers with options and two VLAN tags fit. */
 export const OVERLAY_SNAP_LENGTH = 256;
@@ -178,8 +182,12 @@ export class OverlayFlowSource implements FlowSource {
     this.#events?.captureState("running");
   }
 
-  /** Records one captured packet (what the capture callback does; tests call it directly). */
-  add(packet: Pick<CapturedPacket, "bytes">): void {
+  /**
+   * Records one captured packet (what the capture callback does; tests call it directly). A packet sent on the
+   * loopback interface is left out: the same datagram comes again as received.
+   */
+  add(packet: Pick<CapturedPacket, "bytes"> & Partial<Pick<CapturedPacket, "ifindex" | "packetType">>): void {
+    if (packet.ifindex === LOOPBACK_IFINDEX && packet.packetType === PACKET_OUTGOING) return;
     const p = decodeOverlayPacket(packet.bytes, this.#options.vxlanPort);
     if (typeof p === "string") {
       this.#skipped.set(p, (this.#skipped.get(p) ?? 0) + 1);

@@ -13,8 +13,13 @@ import { combineFlowSources } from "../../src/agent/combined-flow-source.ts";
 import { agentConfigSchema } from "../../src/agent/config.ts";
 import { type SniffedFlow, listFlows } from "../../src/agent/flow-source.ts";
 import { startHostFlowSource } from "../../src/agent/host-flow-source.ts";
-import { OverlayFlowSource, decodeOverlayPacket } from "../../src/agent/overlay-flows.ts";
-import type { CaptureRequest, CapturedPacket } from "../../src/probe/helper/framing.ts";
+import { LOOPBACK_IFINDEX, OverlayFlowSource, decodeOverlayPacket } from "../../src/agent/overlay-flows.ts";
+import {
+  type CaptureRequest,
+  type CapturedPacket,
+  PACKET_HOST,
+  PACKET_OUTGOING,
+} from "../../src/probe/helper/framing.ts";
 import type { PacketCapture } from "../../src/probe/helper/probe-helper.ts";
 import { TUNNEL_PROBE_MAGIC } from "../../src/probe/raw/probe-packets.ts";
 import { Metrics } from "../../src/runtime/metrics.ts";
@@ -92,8 +97,8 @@ class FakeCapture implements PacketCapture {
     this.stopped++;
     this.deliver = null;
   }
-  push(bytes: Uint8Array): void {
-    this.deliver?.({ bytes, originalLength: bytes.length, capturedAtNs: 0n, ifindex: 2, packetType: 0 });
+  push(bytes: Uint8Array, ifindex = 2, packetType = PACKET_HOST): void {
+    this.deliver?.({ bytes, originalLength: bytes.length, capturedAtNs: 0n, ifindex, packetType });
   }
 }
 
@@ -192,6 +197,21 @@ describe("OverlayFlowSource", () => {
     ]);
     await source.close();
     assert.equal(capture.stopped, 1);
+  });
+
+  it("counts a datagram on the loopback once (its sent copy is left out), and sent ones elsewhere", async () => {
+    const clock = new ManualClock();
+    const capture = new FakeCapture();
+    const source = new OverlayFlowSource({ capture, clock });
+    await source.start();
+    capture.push(vxlanPacket(udpFrame()), LOOPBACK_IFINDEX, PACKET_OUTGOING);
+    assert.equal(source.decoded, 0);
+    assert.equal(source.flows().length, 0);
+    capture.push(vxlanPacket(udpFrame()), LOOPBACK_IFINDEX, PACKET_HOST);
+    capture.push(vxlanPacket(tcpFrame()), 2, PACKET_OUTGOING);
+    assert.equal(source.decoded, 2);
+    assert.equal(source.flows().length, 2);
+    await source.close();
   });
 
   it("forgets flows after the retention and the least recently seen beyond maxFlows; counts skips", async () => {
