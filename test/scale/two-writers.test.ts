@@ -30,7 +30,9 @@ describe("scale-out: two writers share an interface's records", { skip }, () => 
     try {
       const jsm = await jetstreamManager(nc);
       const durable = writerDurableName("flowlens-writer", "cp-1/0/0");
-      const pulling = async () => (await jsm.consumers.info("FLOWLENS_RECORDS", durable)).num_waiting >= 2;
+      // (the writers create the stream and the consumer as they start: "not found" until then)
+      const pulling = async () =>
+        ((await jsm.consumers.info("FLOWLENS_RECORDS", durable).catch(() => null))?.num_waiting ?? 0) >= 2;
       await waitFor("both writers pulling", pulling, 20_000, 50);
     } finally {
       await nc.close();
