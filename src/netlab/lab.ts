@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { LabError } from "./errors.ts";
 import { listNamespaces, mustRun, runCommand, setSysctls } from "./commands.ts";
+import { LINK_WAIT_MS, waitForLinksUp } from "./link-wait.ts";
 import { HOST_SYSCTLS, type LabPlan, planLab, ROUTER_SYSCTLS } from "./plan.ts";
 import { type LabServiceOptions, processRunning, removeServiceFiles, startServices, stopServices } from "./services.ts";
 import { type LabState, readState, removeState, requireState, validatePrefix, writeState } from "./state.ts";
@@ -62,6 +63,8 @@ function build(plan: LabPlan, warnings: string[]): void {
       mustRun("bridge", ["-n", node.namespace, "-batch", "-"], `${node.bridgeBatch.join("\n")}\n`);
     }
   }
+  const down = waitForLinksUp(ns, plan.links);
+  if (down.length > 0) warnings.push(`links not up after ${LINK_WAIT_MS} ms: ${down.join(", ")}`);
 }
 
 /**

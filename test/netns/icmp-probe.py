@@ -1,6 +1,6 @@
 """Tiny ICMP prober for the netns lab tests (no ping or traceroute needed).
 
-  icmp-probe.py echo DST              -> prints "echo-reply SRC" (exit 0) or "timeout" (exit 1)
+  icmp-probe.py echo DST              -> prints "echo-reply SRC" (exit 0) or "timeout" (exit 1; after 5 tries)
   icmp-probe.py udp DST TTL SPORT DPORT -> prints "TYPE CODE SRC" of the ICMP error quoting the probe, or "timeout"
 
 Run as root inside a namespace (raw ICMP socket).
@@ -38,13 +38,19 @@ def receive(raw: socket.socket, match, timeout: float = 1.0):
             return icmp[0], icmp[1], src
 
 
-def echo(dst: str) -> int:
+def echo(dst: str, tries: int = 5) -> int:
+    # Up to `tries` requests a second apart: right after a lab is built, a first ARP request can be lost while a
+    # peer's link is still coming up, and the kernel asks again only after a second.
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     ident = os.getpid() & 0xFFFF
-    body = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"flowlens"
-    body = body[:2] + struct.pack("!H", checksum(body)) + body[4:]
-    raw.sendto(body, (dst, 0))
-    got = receive(raw, lambda i: i[0] == 0 and struct.unpack("!H", i[4:6])[0] == ident)
+    got = None
+    for seq in range(1, tries + 1):
+        body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"flowlens"
+        body = body[:2] + struct.pack("!H", checksum(body)) + body[4:]
+        raw.sendto(body, (dst, 0))
+        got = receive(raw, lambda i: i[0] == 0 and struct.unpack("!H", i[4:6])[0] == ident)
+        if got is not None:
+            break
     print("timeout" if got is None else f"echo-reply {got[2]}")
     return 1 if got is None else 0
 

@@ -58,6 +58,26 @@ describe("default lab (h1, h2, leaf1, leaf2, spine1, spine2)", { skip: LAB_SKIP 
     assert.equal(labNamespaces(prefix).length, 6);
   });
 
+  test("every veth is up at both ends when up returns (no first packet is lost to a link coming up)", () => {
+    let veths = 0;
+    for (const n of state.namespaces) {
+      const links = JSON.parse(inNs(n, ["ip", "-d", "-j", "link", "show"]).stdout) as {
+        ifname: string;
+        operstate: string;
+        linkinfo?: { info_kind?: string };
+      }[];
+      for (const l of links.filter((x) => x.linkinfo?.info_kind === "veth")) {
+        veths++;
+        assert.equal(l.operstate, "UP", `${n}/${l.ifname}`);
+      }
+    }
+    assert.equal(veths, 2 * (2 + 4), "two host links and four leaf-spine links, two ends each");
+    assert.deepEqual(
+      state.warnings.filter((w) => w.startsWith("links not up")),
+      [],
+    );
+  });
+
   test("h1 pings h2 across the fabric, and over the VXLAN overlay", () => {
     assert.equal(probe(ns("h1"), ["echo", "10.1.2.11"]), "echo-reply 10.1.2.11");
     assert.equal(probe(ns("h1"), ["echo", "10.2.0.2"]), "echo-reply 10.2.0.2");
