@@ -11,7 +11,7 @@
  * interface toward the source (`ip -j route get SRC`); when the kernel's lookup fails, the egress is the interface
  * whose subnet holds the next hop's responder address (issue 7, "Provider selection").
  */
-import type { EgressAttribute, L2Ecmp, LogicalInterface } from "../telemetry/provider.ts";
+import { type EgressAttribute, type L2Ecmp, type LogicalInterface, zeroCounters } from "../telemetry/provider.ts";
 import { ipv4FromString } from "../wire/ipv4-address.ts";
 import { bondHashPolicy, bondTransmitMember, policyNeedsMacs } from "./bond-hash.ts";
 import { type BondStatus, bondBuckets, bondMembersFromLinks, parseBondingStatus } from "./bonding.ts";
@@ -226,25 +226,4 @@ export class ForwardingReader {
       chosen,
     };
   }
-}
-
-/** All-zero counters sampled at `sampledAtMs`. */
-export function zeroCounters(sampledAtMs: number) {
-  return {
-    txPkts: 0,
-    rxPkts: 0,
-    txUcPkts: 0,
-    rxUcPkts: 0,
-    txBcPkts: 0,
-    rxBcPkts: 0,
-    txMcPkts: 0,
-    rxMcPkts: 0,
-    txCrcError: 0,
-    rxCrcError: 0,
-    txDropPkt: 0,
-    rxDropPkt: 0,
-    txBytes: 0,
-    rxBytes: 0,
-    sampledAtMs,
-  };
 }

@@ -27,6 +27,27 @@ export interface InterfaceCounters {
   sampledAtMs: number;
 }
 
+/** All-zero counters sampled at `sampledAtMs`. */
+export function zeroCounters(sampledAtMs: number): InterfaceCounters {
+  return {
+    txPkts: 0,
+    rxPkts: 0,
+    txUcPkts: 0,
+    rxUcPkts: 0,
+    txBcPkts: 0,
+    rxBcPkts: 0,
+    txMcPkts: 0,
+    rxMcPkts: 0,
+    txCrcError: 0,
+    rxCrcError: 0,
+    txDropPkt: 0,
+    rxDropPkt: 0,
+    txBytes: 0,
+    rxBytes: 0,
+    sampledAtMs,
+  };
+}
+
 /** One logical interface (Table 13) with its counters. */
 export interface LogicalInterface {
   /** Junos-style name, e.g. `xe-0/0/2.0`, `ae0.0`. */

@@ -8,7 +8,13 @@ import { describe, test } from "node:test";
 import type { ProbeTarget } from "../../src/probe/transport.ts";
 import { MirrorUnsupportedError } from "../../src/telemetry/icmp-only.ts";
 import { type ChainFallback, ProviderChain } from "../../src/telemetry/provider-chain.ts";
-import type { HopQuery, HopTelemetry, MirrorRequest, TelemetryProvider } from "../../src/telemetry/provider.ts";
+import {
+  type HopQuery,
+  type HopTelemetry,
+  type MirrorRequest,
+  type TelemetryProvider,
+  zeroCounters,
+} from "../../src/telemetry/provider.ts";
 
 const flow: ProbeTarget = {
   kind: "flow",
@@ -18,23 +24,7 @@ const flow: ProbeTarget = {
 const mirror: MirrorRequest = { type: "erspan", direction: "ingress", analyzer: "10.1.1.250" };
 
 function telemetry(devName: string, members = ["eth1"]): HopTelemetry {
-  const counters = {
-    txPkts: 0,
-    rxPkts: 0,
-    txUcPkts: 0,
-    rxUcPkts: 0,
-    txBcPkts: 0,
-    rxBcPkts: 0,
-    txMcPkts: 0,
-    rxMcPkts: 0,
-    txCrcError: 0,
-    rxCrcError: 0,
-    txDropPkt: 0,
-    rxDropPkt: 0,
-    txBytes: 0,
-    rxBytes: 0,
-    sampledAtMs: 0,
-  };
+  const counters = zeroCounters(0);
   return {
     devName,
     devSerialId: "",
