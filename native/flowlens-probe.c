@@ -225,6 +225,38 @@ static void handle_capture_stop(void) {
   send_capture_state(0);
 }
 
+/* Points `msg` at one receive buffer, the sender's address and a control buffer. */
+static void msg_init(struct msghdr *msg, void *name, socklen_t name_len, struct iovec *iov, void *ctl, size_t ctl_len) {
+  memset(msg, 0, sizeof *msg);
+  msg->msg_name = name;
+  msg->msg_namelen = name_len;
+  msg->msg_iov = iov;
+  msg->msg_iovlen = 1;
+  msg->msg_control = ctl;
+  msg->msg_controllen = ctl_len;
+}
+
+/* The kernel's receive time of a packet (SO_TIMESTAMPNS), or the time now when the kernel gave none. */
+static struct timespec packet_time(struct msghdr *msg) {
+  struct timespec ts = {0, 0};
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof ts)) {
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return ts;
+    }
+  }
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return ts;
+}
+
+/* Writes a time as the frames carry it: seconds (high and low 32 bits) and nanoseconds, 12 bytes. */
+static void put_time(uint8_t *p, struct timespec ts) {
+  uint64_t sec = (uint64_t)ts.tv_sec;
+  put_u32(p, (uint32_t)(sec >> 32));
+  put_u32(p + 4, (uint32_t)sec);
+  put_u32(p + 8, (uint32_t)ts.tv_nsec);
+}
+
 /* Reads one captured packet and forwards it as CAPTURED with its kernel timestamp, interface and packet type. */
 static void forward_captured(void) {
   struct iovec iov = {pkt_buf, sizeof pkt_buf};
@@ -234,39 +266,24 @@ static void forward_captured(void) {
   } ctl;
   struct sockaddr_ll from;
   struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
   memset(&from, 0, sizeof from);
-  msg.msg_name = &from;
-  msg.msg_namelen = sizeof from;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctl.buf;
-  msg.msg_controllen = sizeof ctl.buf;
+  msg_init(&msg, &from, sizeof from, &iov, ctl.buf, sizeof ctl.buf);
   /* MSG_TRUNC: the return value is the packet's whole length even when the filter cut it. */
   ssize_t n = recvmsg(cap_fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
   if (n <= 0) return;
   size_t got = (size_t)n < sizeof pkt_buf ? (size_t)n : sizeof pkt_buf;
   if (got > cap_snap) got = cap_snap;
-  struct timespec ts = {0, 0};
-  int have_ts = 0;
   size_t orig = (size_t)n; /* the filter's cut shortens the packet itself: PACKET_AUXDATA tells its length before */
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof ts)) {
-      memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      have_ts = 1;
-    } else if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
-               c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+    if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+        c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
       struct tpacket_auxdata aux;
       memcpy(&aux, CMSG_DATA(c), sizeof aux);
       orig = aux.tp_len;
     }
   }
-  if (!have_ts) clock_gettime(CLOCK_REALTIME, &ts);
   uint8_t head[FL_CAPTURED_PREFIX];
-  uint64_t sec = (uint64_t)ts.tv_sec;
-  put_u32(head, (uint32_t)(sec >> 32));
-  put_u32(head + 4, (uint32_t)sec);
-  put_u32(head + 8, (uint32_t)ts.tv_nsec);
+  put_time(head, packet_time(&msg));
   put_u32(head + 12, (uint32_t)from.sll_ifindex);
   head[16] = from.sll_pkttype;
   put_u16(head + 17, (uint16_t)(orig > 0xffffu ? 0xffffu : orig));
@@ -300,30 +317,12 @@ static void forward_packet(int fd) {
   union { char buf[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } ctl;
   struct sockaddr_in from;
   struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_name = &from;
-  msg.msg_namelen = sizeof from;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctl.buf;
-  msg.msg_controllen = sizeof ctl.buf;
+  msg_init(&msg, &from, sizeof from, &iov, ctl.buf, sizeof ctl.buf);
   ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
   if (n <= 0) return;
   if ((msg.msg_flags & MSG_TRUNC) != 0) return;
-  struct timespec ts = {0, 0};
-  int have_ts = 0;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof ts)) {
-      memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      have_ts = 1;
-    }
-  }
-  if (!have_ts) clock_gettime(CLOCK_REALTIME, &ts);
   uint8_t head[FL_RECV_PREFIX];
-  uint64_t sec = (uint64_t)ts.tv_sec;
-  put_u32(head, (uint32_t)(sec >> 32));
-  put_u32(head + 4, (uint32_t)sec);
-  put_u32(head + 8, (uint32_t)ts.tv_nsec);
+  put_time(head, packet_time(&msg));
   write_frame(FL_T_RECV, head, sizeof head, pkt_buf, (size_t)n);
 }
 
