@@ -52,3 +52,8 @@ export function setSysctls(ns: string, values: Readonly<Record<string, string>>)
   const pairs = Object.entries(values).map(([k, v]) => `${k}=${v}`);
   if (pairs.length > 0) mustRun("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", ...pairs]);
 }
+
+/** Blocks the thread for `ms` milliseconds (the lab is built synchronously, between commands). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

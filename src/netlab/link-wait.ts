@@ -3,7 +3,7 @@
  * administratively up and the pair's carrier on). A packet sent before then is dropped, so a first ARP request could
  * be lost and the kernel would only ask again a second later.
  */
-import { mustRun } from "./commands.ts";
+import { mustRun, sleepSync } from "./commands.ts";
 import type { PlannedLink } from "./plan.ts";
 
 /** How long {@link waitForLinksUp} waits at most, ms. */
@@ -51,6 +51,6 @@ export function waitForLinksUp(
   for (;;) {
     const down = linksNotUp(namespaces, links);
     if (down.length === 0 || Date.now() >= deadline) return down;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, POLL_MS);
+    sleepSync(POLL_MS);
   }
 }

@@ -9,6 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sleepSync } from "./commands.ts";
 import { LabError } from "./errors.ts";
 import type { LabPlan, PlannedNode } from "./plan.ts";
 import {
@@ -85,10 +86,6 @@ export function hopdAvailable(): boolean {
 /** Whether `snmpd` is installed. */
 export function snmpdAvailable(): boolean {
   return spawnSync("sh", ["-c", "command -v snmpd"], { stdio: "ignore" }).status === 0;
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** `/proc/net/{udp,tcp}` spelling of `address:port` (both byte orders of the address, hex, upper case). */
