@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { recordStreamSchema, writerConsumeSchema } from "../../src/scale/scale-config.ts";
 import { writerDurableName } from "../../src/scale/record-stream-setup.ts";
 import { waitFor } from "../helpers/processes.ts";
 import { freePort, needsNatsServer } from "./nats-servers.ts";
@@ -29,10 +30,11 @@ describe("scale-out: two writers share an interface's records", { skip }, () => 
     const nc = await connect({ servers });
     try {
       const jsm = await jetstreamManager(nc);
-      const durable = writerDurableName("flowlens-writer", "cp-1/0/0");
+      const stream = recordStreamSchema.parse({}).name;
+      const durable = writerDurableName(writerConsumeSchema.parse({})["durable-prefix"], "cp-1/0/0");
       // (the writers create the stream and the consumer as they start: "not found" until then)
       const pulling = async () =>
-        ((await jsm.consumers.info("FLOWLENS_RECORDS", durable).catch(() => null))?.num_waiting ?? 0) >= 2;
+        ((await jsm.consumers.info(stream, durable).catch(() => null))?.num_waiting ?? 0) >= 2;
       await waitFor("both writers pulling", pulling, 20_000, 50);
     } finally {
       await nc.close();
