@@ -66,16 +66,28 @@ export function udpFlowChecksum(srcAddr: number, dstAddr: number, srcPort: numbe
 }
 
 /**
+ * Writes a probe's identity at `at` of its payload, 4 bytes: the identification (big-endian), the TTL, the attempt
+ * (255 for any later one).
+ */
+function putProbeIdentity(
+  payload: Uint8Array,
+  at: number,
+  f: { identification: number; ttl: number; attempt: number },
+): void {
+  payload[at] = f.identification >>> 8;
+  payload[at + 1] = f.identification & 0xff;
+  payload[at + 2] = f.ttl;
+  payload[at + 3] = Math.min(f.attempt, 255);
+}
+
+/**
  * An IPv4/UDP probe: the flow's addresses and ports, the TTL, the identity in the IP ID and the payload, and the UDP
  * checksum held at `checksum` by the payload's adjustment word (or 0 when `checksum` is null).
  * @throws WireError for a field out of range.
  */
 export function encodeUdpProbe(f: UdpProbeFields): Uint8Array {
   const payload = new Uint8Array(UDP_PROBE_PAYLOAD_LENGTH);
-  payload[0] = f.identification >>> 8;
-  payload[1] = f.identification & 0xff;
-  payload[2] = f.ttl;
-  payload[3] = Math.min(f.attempt, 255);
+  putProbeIdentity(payload, 0, f);
   const packet = encodeIpv4UdpPacket({
     srcAddr: f.srcAddr,
     dstAddr: f.dstAddr,
@@ -161,10 +173,7 @@ export interface TunnelProbeFields extends Omit<ProbeFields, "dstPort"> {
 export function encodeTunnelProbe(f: TunnelProbeFields): Uint8Array {
   const payload = new Uint8Array(TUNNEL_PROBE_PAYLOAD_LENGTH);
   payload.set(TUNNEL_PROBE_MAGIC, 0);
-  payload[4] = f.identification >>> 8;
-  payload[5] = f.identification & 0xff;
-  payload[6] = f.ttl;
-  payload[7] = Math.min(f.attempt, 255);
+  putProbeIdentity(payload, TUNNEL_PROBE_MAGIC.length, f);
   const frame = encodeEthernetIpv4UdpFrame({
     srcAddr: f.innerSrcAddr,
     dstAddr: f.innerDstAddr,
